@@ -1,0 +1,108 @@
+/*
+ * Every configuration key, declared once. Adding a key: a row here, a field in
+ * config.h, a line in conf/lcbp3.conf.example and docs/lcbp3.conf.5.
+ */
+#include "common/config_def.h"
+
+#include <stddef.h>
+
+#include "common/config.h"
+
+#define MDB(field) offsetof(struct lc_mariadb_cfg, field)
+#define RDS(field) offsetof(struct lc_redis_cfg, field)
+#define BAK(field) offsetof(struct lc_backup_cfg, field)
+#define TGT(field) offsetof(struct lc_target_cfg, field)
+#define RET(field) offsetof(struct lc_retention_cfg, field)
+#define NUM(field) offsetof(struct lc_numbering_cfg, field)
+#define INT(field) offsetof(struct lc_integrity_cfg, field)
+#define MET(field) offsetof(struct lc_metrics_cfg, field)
+#define DRC(field) offsetof(struct lc_dr_cfg, field)
+
+#define ALL LC_TOOL_ALL
+#define DBT (LC_TOOL_BACKUP | LC_TOOL_RESTORE | LC_TOOL_INTEGRITY | LC_TOOL_RESGC | LC_TOOL_DR)
+#define SHIP (LC_TOOL_BACKUP | LC_TOOL_RESTORE | LC_TOOL_INTEGRITY | LC_TOOL_DR)
+#define DAY (24LL * 3600 * 1000)
+
+const struct lc_key_def lc_key_defs[] = {
+    {LC_SEC_MARIADB, "host", LC_KEY_STRING, "127.0.0.1", 0, 0, DBT, MDB(host), "server host name or address"},
+    {LC_SEC_MARIADB, "port", LC_KEY_UINT, "3306", 1, 65535, DBT, MDB(port), "TCP port"},
+    {LC_SEC_MARIADB, "socket", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(socket), "unix socket, used instead of host and port"},
+    {LC_SEC_MARIADB, "user", LC_KEY_STRING, NULL, 0, 0, DBT, MDB(user), "account name"},
+    {LC_SEC_MARIADB, "password_file", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(password_file), "file holding the password (mode 0600)"},
+    {LC_SEC_MARIADB, "option_file", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(option_file), "MariaDB option file read for [client]"},
+    {LC_SEC_MARIADB, "database", LC_KEY_LIST, "lcbp3_production", 0, 0, DBT, MDB(databases), "database(s) to back up, comma-separated"},
+    {LC_SEC_MARIADB, "tables", LC_KEY_LIST, "all", 0, 0, LC_TOOL_BACKUP, MDB(tables), "tables to back up, or all"},
+    {LC_SEC_MARIADB, "ssl_ca", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(ssl_ca), "CA certificate; enables TLS with server verification"},
+    {LC_SEC_MARIADB, "ssl_cert", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(ssl_cert), "client certificate"},
+    {LC_SEC_MARIADB, "ssl_key", LC_KEY_PATH, NULL, 0, 0, DBT, MDB(ssl_key), "client key"},
+    {LC_SEC_MARIADB, "connect_timeout", LC_KEY_DURATION, "10s", 1000, 3600 * 1000, DBT, MDB(connect_timeout_ms), "connect timeout"},
+
+    {LC_SEC_REDIS, "mode", LC_KEY_REDIS_MODE, "standalone", 0, 0, ALL, RDS(mode), "standalone, sentinel or cluster"},
+    {LC_SEC_REDIS, "nodes", LC_KEY_LIST, "127.0.0.1:6379", 0, 0, ALL, RDS(nodes), "host:port list (sentinels in sentinel mode, seeds in cluster mode)"},
+    {LC_SEC_REDIS, "master_name", LC_KEY_STRING, NULL, 0, 0, ALL, RDS(master_name), "Sentinel master name"},
+    {LC_SEC_REDIS, "user", LC_KEY_STRING, NULL, 0, 0, ALL, RDS(user), "ACL user (Redis 6+)"},
+    {LC_SEC_REDIS, "password_file", LC_KEY_PATH, NULL, 0, 0, ALL, RDS(password_file), "file holding the password (mode 0600)"},
+    {LC_SEC_REDIS, "db", LC_KEY_UINT, "0", 0, 15, ALL, RDS(db), "database number"},
+    {LC_SEC_REDIS, "connect_timeout", LC_KEY_DURATION, "5s", 100, 3600 * 1000, ALL, RDS(connect_timeout_ms), "connect timeout"},
+
+    {LC_SEC_BACKUP, "spool_dir", LC_KEY_PATH, "/var/lib/lcbp3/spool", 0, 0, SHIP, BAK(spool_dir), "where sets are written before shipping"},
+    {LC_SEC_BACKUP, "compression", LC_KEY_COMPRESSION, "gzip", 0, 0, LC_TOOL_BACKUP, BAK(compression), "gzip or none"},
+    {LC_SEC_BACKUP, "compression_level", LC_KEY_INT64, "6", 1, 12, LC_TOOL_BACKUP, BAK(compression_level), "1 (fast) .. 12 (small); 6 compares to gzip -6"},
+    {LC_SEC_BACKUP, "threads", LC_KEY_THREADS, "auto", 0, 64, LC_TOOL_BACKUP | LC_TOOL_RESTORE, BAK(threads), "worker threads, or auto (one per CPU)"},
+    {LC_SEC_BACKUP, "lock_dir", LC_KEY_PATH, "/run/lcbp3", 0, 0, ALL, BAK(lock_dir), "where run locks live"},
+
+    {LC_SEC_TARGET, "url", LC_KEY_URL, NULL, 0, 0, SHIP, TGT(url), "file://, sftp://, https:// (WebDAV) or s3://"},
+    {LC_SEC_TARGET, "ssh_key", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(ssh_key), "SFTP private key"},
+    {LC_SEC_TARGET, "known_hosts", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(known_hosts), "SFTP known_hosts file"},
+    {LC_SEC_TARGET, "user", LC_KEY_STRING, NULL, 0, 0, SHIP, TGT(user), "user name"},
+    {LC_SEC_TARGET, "password_file", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(password_file), "file holding the password (mode 0600)"},
+    {LC_SEC_TARGET, "s3_region", LC_KEY_STRING, "us-east-1", 0, 0, SHIP, TGT(s3_region), "S3 region"},
+    {LC_SEC_TARGET, "s3_endpoint", LC_KEY_STRING, NULL, 0, 0, SHIP, TGT(s3_endpoint), "S3 endpoint URL (MinIO, Ceph)"},
+    {LC_SEC_TARGET, "access_key_file", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(access_key_file), "file holding the S3 access key (mode 0600)"},
+    {LC_SEC_TARGET, "secret_key_file", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(secret_key_file), "file holding the S3 secret key (mode 0600)"},
+    {LC_SEC_TARGET, "ca_file", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(ca_file), "CA bundle for https and s3"},
+    {LC_SEC_TARGET, "timeout", LC_KEY_DURATION, "60s", 1000, 24 * 3600 * 1000LL, SHIP, TGT(timeout_ms), "network timeout"},
+    {LC_SEC_TARGET, "retries", LC_KEY_INT64, "3", 0, 100, SHIP, TGT(retries), "retries on transient errors"},
+    {LC_SEC_TARGET, "bwlimit", LC_KEY_SIZE, "0", 0, INT64_MAX, SHIP, TGT(bwlimit), "bytes per second, 0 = unlimited"},
+
+    {LC_SEC_RETENTION, "keep_days", LC_KEY_INT64, "30", 0, 100000, SHIP, RET(keep_days), "keep sets younger than this many days"},
+    {LC_SEC_RETENTION, "keep_daily", LC_KEY_INT64, NULL, 0, 100000, SHIP, RET(keep_daily), "keep the newest set of this many days"},
+    {LC_SEC_RETENTION, "keep_weekly", LC_KEY_INT64, NULL, 0, 100000, SHIP, RET(keep_weekly), "keep the newest set of this many weeks"},
+    {LC_SEC_RETENTION, "keep_monthly", LC_KEY_INT64, NULL, 0, 100000, SHIP, RET(keep_monthly), "keep the newest set of this many months"},
+    {LC_SEC_RETENTION, "min_keep", LC_KEY_INT64, "3", 1, 100000, SHIP, RET(min_keep), "never fewer verified sets than this"},
+
+    {LC_SEC_NUMBERING, "configs_table", LC_KEY_STRING, "document_numbering_configs", 0, 0, LC_TOOL_INTEGRITY | LC_TOOL_DR, NUM(configs_table), "numbering configuration table"},
+    {LC_SEC_NUMBERING, "sequences_table", LC_KEY_STRING, "document_numbering_sequences", 0, 0, LC_TOOL_INTEGRITY | LC_TOOL_DR, NUM(sequences_table), "numbering sequences (counters) table"},
+    {LC_SEC_NUMBERING, "audit_table", LC_KEY_STRING, "document_numbering_audit_logs", 0, 0, LC_TOOL_BACKUP | LC_TOOL_INTEGRITY, NUM(audit_table), "numbering audit-log table"},
+    {LC_SEC_NUMBERING, "reservations_table", LC_KEY_STRING, NULL, 0, 0, LC_TOOL_RESGC, NUM(reservations_table), "reservations table in MariaDB (unset: none)"},
+    {LC_SEC_NUMBERING, "reservation_pattern", LC_KEY_STRING, "reservation:*", 0, 0, LC_TOOL_RESGC, NUM(reservation_pattern), "Redis key pattern of reservations"},
+    {LC_SEC_NUMBERING, "lock_pattern", LC_KEY_STRING, "lock:docnum:*", 0, 0, LC_TOOL_RESGC | LC_TOOL_DR, NUM(lock_pattern), "Redis key pattern of numbering locks"},
+
+    {LC_SEC_INTEGRITY, "warn_utilization", LC_KEY_INT64, "80", 1, 100, LC_TOOL_INTEGRITY, INT(warn_utilization), "WARNING above this percent"},
+    {LC_SEC_INTEGRITY, "crit_utilization", LC_KEY_INT64, "90", 1, 100, LC_TOOL_INTEGRITY, INT(crit_utilization), "CRITICAL above this percent"},
+    {LC_SEC_INTEGRITY, "max_backup_age", LC_KEY_DURATION, "26h", 60 * 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(max_backup_age_ms), "newest set must be younger"},
+
+    {LC_SEC_METRICS, "textfile", LC_KEY_PATH, NULL, 0, 0, ALL, MET(textfile), "node_exporter textfile (*.prom) to write"},
+    {LC_SEC_METRICS, "pushgateway_url", LC_KEY_STRING, NULL, 0, 0, ALL, MET(pushgateway_url), "Pushgateway base URL"},
+    {LC_SEC_METRICS, "job", LC_KEY_STRING, "lcbp3", 0, 0, ALL, MET(job), "Pushgateway job name"},
+
+    {LC_SEC_DR, "scratch_database", LC_KEY_STRING, "lcbp3_drill", 0, 0, LC_TOOL_DR, DRC(scratch_database), "database a drill restores into"},
+    {LC_SEC_DR, "scratch_redis_db", LC_KEY_UINT, "15", 0, 15, LC_TOOL_DR, DRC(scratch_redis_db), "Redis database a drill restores into"},
+    {LC_SEC_DR, "health_url", LC_KEY_STRING, NULL, 0, 0, LC_TOOL_DR | LC_TOOL_INTEGRITY, DRC(health_url), "backend /health URL"},
+    {LC_SEC_DR, "steps_file", LC_KEY_PATH, NULL, 0, 0, LC_TOOL_DR, DRC(steps_file), "recovery steps overriding the built-in plan"},
+};
+
+const size_t lc_key_defs_len = sizeof(lc_key_defs) / sizeof(lc_key_defs[0]);
+
+const char *lc_key_section_name(enum lc_key_section section)
+{
+    static const char *const names[] = {
+        [LC_SEC_MARIADB] = "mariadb",     [LC_SEC_REDIS] = "redis",
+        [LC_SEC_BACKUP] = "backup",       [LC_SEC_TARGET] = "target",
+        [LC_SEC_RETENTION] = "retention", [LC_SEC_NUMBERING] = "numbering",
+        [LC_SEC_INTEGRITY] = "integrity", [LC_SEC_METRICS] = "metrics",
+        [LC_SEC_DR] = "dr",
+    };
+
+    return names[section];
+}

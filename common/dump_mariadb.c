@@ -1,0 +1,2 @@
+/* placeholder: not written yet */
+extern int lc_placeholder_dump_mariadb;

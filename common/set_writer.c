@@ -1,0 +1,224 @@
+/*
+ * The set writer (see set_writer.h).
+ */
+#include "common/set_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/digest.h"
+#include "common/fs.h"
+#include "common/mem.h"
+#include "common/signals.h"
+
+#define COPY_BUF (1024 * 1024)
+
+/* The output side: every byte libarchive emits goes to the file and the hash. */
+struct tar_sink {
+    int fd;
+    const char *path;
+    struct lc_sha256 *sha;
+    uint64_t bytes;
+    struct lc_err *err;
+    int failed;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *user, const void *data, size_t len)
+{
+    struct tar_sink *sink = user;
+
+    (void)a;
+    if (lc_fs_write_all(sink->fd, data, len, sink->path, sink->err) < 0) {
+        sink->failed = 1;
+        return -1;
+    }
+    lc_sha256_update(sink->sha, data, len);
+    sink->bytes += len;
+    return (la_ssize_t)len;
+}
+
+static int archive_fail(struct archive *a, struct tar_sink *sink, const char *what,
+                        struct lc_err *err)
+{
+    if (sink->failed)
+        return -1; /* the sink recorded the system error already */
+    return lc_err_set(err, LC_E_IO, "%s: %s", what, archive_error_string(a));
+}
+
+static int write_entry_header(struct archive *a, struct tar_sink *sink, const char *name,
+                              uint64_t size, time_t mtime, struct lc_err *err)
+{
+    struct archive_entry *entry = archive_entry_new();
+    int rc = 0;
+
+    archive_entry_set_pathname(entry, name);
+    archive_entry_set_size(entry, (la_int64_t)size);
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0600);
+    archive_entry_set_mtime(entry, mtime, 0);
+    if (archive_write_header(a, entry) != ARCHIVE_OK)
+        rc = archive_fail(a, sink, name, err);
+    archive_entry_free(entry);
+    return rc;
+}
+
+static int write_data(struct archive *a, struct tar_sink *sink, const char *name,
+                      const void *data, size_t len, struct lc_err *err)
+{
+    la_ssize_t n = archive_write_data(a, data, len);
+
+    if (n < 0 || (size_t)n != len)
+        return archive_fail(a, sink, name, err);
+    return 0;
+}
+
+/* Copies the parts of one member into the tar, hashing them. */
+static int write_member(struct archive *a, struct tar_sink *sink, struct lc_member *m,
+                        char *buf, time_t mtime, struct lc_err *err)
+{
+    struct lc_sha256 *sha = NULL;
+    uint64_t size = 0, copied = 0;
+    struct stat st;
+    int fd = -1;
+    int rc = -1;
+
+    for (size_t idx = 0; m->parts && m->parts[idx]; idx++) {
+        if (stat(m->parts[idx], &st) < 0)
+            return lc_err_sys(err, LC_E_IO, "member '%s': cannot stat '%s'", m->name, m->parts[idx]);
+        size += (uint64_t)st.st_size;
+    }
+    if (write_entry_header(a, sink, m->name, size, mtime, err) < 0)
+        return -1;
+    sha = lc_sha256_new();
+    for (size_t idx = 0; m->parts && m->parts[idx]; idx++) {
+        ssize_t n;
+
+        fd = open(m->parts[idx], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            lc_err_sys(err, LC_E_IO, "member '%s': cannot open '%s'", m->name, m->parts[idx]);
+            goto out;
+        }
+        while ((n = read(fd, buf, COPY_BUF)) != 0) {
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                lc_err_sys(err, LC_E_IO, "member '%s': cannot read '%s'", m->name, m->parts[idx]);
+                goto out;
+            }
+            lc_sha256_update(sha, buf, (size_t)n);
+            if (write_data(a, sink, m->name, buf, (size_t)n, err) < 0)
+                goto out;
+            copied += (uint64_t)n;
+        }
+        close(fd);
+        fd = -1;
+        if (lc_check_interrupted(err) < 0)
+            goto out;
+    }
+    if (copied != size) {
+        lc_err_set(err, LC_E_IO, "member '%s' changed size while being archived", m->name);
+        goto out;
+    }
+    lc_sha256_final_hex(sha, m->sha256);
+    m->size = size;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    lc_sha256_free(sha);
+    return rc;
+}
+
+static int write_sidecar(const char *spool_dir, const char *set_name, const char *hex,
+                         struct lc_err *err)
+{
+    char *path = lc_xasprintf("%s/%s.sha256", spool_dir, set_name);
+    char *line = lc_xasprintf("%s  %s\n", hex, set_name);
+    int rc = lc_fs_write_atomic(path, line, strlen(line), 0600, err);
+
+    free(path);
+    free(line);
+    return rc;
+}
+
+int lc_set_write(const char *spool_dir, struct lc_set_header *header,
+                 struct lc_member_list *members, uint64_t *out_size, struct lc_err *err)
+{
+    char *final_path = lc_xasprintf("%s/%s", spool_dir, header->set_name);
+    char *partial = lc_xasprintf("%s.partial", final_path);
+    struct tar_sink sink = {-1, partial, NULL, 0, err, 0};
+    struct archive *a = NULL;
+    char *buf = NULL;
+    char *manifest = NULL;
+    char hex[65];
+    int sidecar_written = 0;
+    int rc = -1;
+
+    sink.fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (sink.fd < 0) {
+        lc_err_sys(err, LC_E_CANTCREAT, "cannot create '%s'", partial);
+        goto out;
+    }
+    sink.sha = lc_sha256_new();
+    a = archive_write_new();
+    if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+        archive_write_open2(a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+        archive_fail(a, &sink, partial, err);
+        goto out;
+    }
+    buf = lc_xmalloc(COPY_BUF);
+    for (size_t idx = 0; idx < members->len; idx++)
+        if (write_member(a, &sink, &members->items[idx], buf, header->started_at, err) < 0)
+            goto out;
+    header->finished_at = time(NULL);
+    manifest = lc_manifest_build(header, members);
+    if (write_entry_header(a, &sink, LC_MANIFEST_NAME, strlen(manifest), header->finished_at,
+                           err) < 0 ||
+        write_data(a, &sink, LC_MANIFEST_NAME, manifest, strlen(manifest), err) < 0)
+        goto out;
+    if (archive_write_close(a) != ARCHIVE_OK) {
+        archive_fail(a, &sink, partial, err);
+        goto out;
+    }
+    lc_sha256_final_hex(sink.sha, hex);
+    if (fsync(sink.fd) < 0) {
+        lc_err_sys(err, LC_E_IO, "cannot fsync '%s'", partial);
+        goto out;
+    }
+    if (write_sidecar(spool_dir, header->set_name, hex, err) < 0)
+        goto out;
+    sidecar_written = 1;
+    if (lc_fs_publish(sink.fd, partial, final_path, err) < 0)
+        goto out;
+    if (out_size)
+        *out_size = sink.bytes;
+    rc = 0;
+out:
+    if (a)
+        archive_write_free(a);
+    if (sink.fd >= 0)
+        close(sink.fd);
+    if (rc < 0) {
+        (void)unlink(partial);
+        if (sidecar_written) {
+            char *sidecar = lc_xasprintf("%s/%s.sha256", spool_dir, header->set_name);
+
+            (void)unlink(sidecar);
+            free(sidecar);
+        }
+    }
+    lc_sha256_free(sink.sha);
+    free(manifest);
+    free(buf);
+    free(partial);
+    free(final_path);
+    return rc;
+}

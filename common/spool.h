@@ -1,0 +1,42 @@
+/*
+ * The local spool: the directory where sets are written and wait to be shipped.
+ * Lists the complete sets (names that parse as set names, no ".partial"), removes a
+ * set with its sidecar, and sweeps what a killed run left behind (*.partial files and
+ * .work-* directories) — only ever called while holding the backup lock, so nothing
+ * live is swept.
+ */
+#ifndef LC_SPOOL_H
+#define LC_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/set_name.h"
+
+#define LC_SPOOL_WORK_PREFIX ".work-"
+
+struct lc_spool_set {
+    char *name;               /* "lcbp3-host-20261124T020000Z-daily.tar" */
+    char *path;
+    uint64_t size;
+    struct lc_set_id id;
+    int has_sidecar;          /* "<name>.sha256" exists */
+};
+
+struct lc_spool_list {
+    struct lc_spool_set *items;  /* newest first */
+    size_t len;
+};
+
+/* A missing directory is an empty list, not an error. */
+int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err);
+void lc_spool_list_done(struct lc_spool_list *list);
+
+/* Removes "<name>" and "<name>.sha256" (the set first, so no set is left unverifiable). */
+int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err);
+
+/* Removes *.partial files and .work-* directories; logs each at warning level. */
+int lc_spool_sweep(const char *dir, struct lc_err *err);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * lcbp3-backup: its options and its commands. main.c parses, loads the config and
+ * calls the command's function; each command is in its own file.
+ */
+#ifndef LC_TOOLS_BACKUP_H
+#define LC_TOOLS_BACKUP_H
+
+#include <stdio.h>
+
+#include "common/cli.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/set_name.h"
+
+enum backup_command {
+    BACKUP_CMD_NONE,
+    BACKUP_CMD_RUN,
+    BACKUP_CMD_SHIP,
+    BACKUP_CMD_LIST,
+    BACKUP_CMD_PRUNE,
+    BACKUP_CMD_BINLOG,
+    BACKUP_CMD_ARCHIVE_AUDIT,
+};
+
+struct backup_opts {
+    struct lc_cli cli;
+    enum backup_command command;
+    const char *command_name;
+    enum lc_set_kind kind;    /* run: --kind [daily] */
+    int no_ship;              /* run: --no-ship */
+    int db_only;              /* run: --db-only */
+    int redis_only;           /* run: --redis-only */
+    const char *target;       /* list, prune: --target NAME */
+    int dry_run;              /* prune, archive-audit: --dry-run */
+    int follow;               /* binlog: --follow */
+    const char *older_than;   /* archive-audit: --older-than */
+};
+
+extern const char backup_usage[];
+
+/* <0 error (64), 0 parsed. */
+int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc_err *err);
+
+int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+int backup_list(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+int backup_prune(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+
+/*
+ * Applies the spool's retention. With `report` each set's verdict and reason is printed
+ * there; removals are logged. --dry-run removes nothing. out_doomed (optional) counts
+ * the sets that go (or would go). The caller holds the backup lock unless dry_run.
+ */
+int backup_apply_retention(const struct lc_config *cfg, int dry_run, FILE *report,
+                           size_t *out_doomed, struct lc_err *err);
+
+/* The run lock shared by lcbp3-backup and lcbp3-restore. */
+#define BACKUP_LOCK_NAME "lcbp3-backup"
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * `lcbp3-backup run`: take the lock, sweep what a killed run left, dump MariaDB and
+ * Redis into a work directory, write the set (tar + manifest + sidecar, published
+ * atomically), apply the spool's retention, and record the outcome as metrics.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/dump_mariadb.h"
+#include "common/dump_redis.h"
+#include "common/fs.h"
+#include "common/lock.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/metrics.h"
+#include "common/progress.h"
+#include "common/set_writer.h"
+#include "common/spool.h"
+#include "common/units.h"
+#include "tools/backup/backup.h"
+
+#define METRIC_LAST_SUCCESS "lcbp3_backup_last_success_timestamp_seconds"
+
+/* What one run produced, for the end line and the metrics. */
+struct run_result {
+    char *set_path;
+    uint64_t set_bytes;
+    uint64_t rows;
+    uint64_t redis_keys;
+    size_t members;
+    double duration;
+};
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The last-success time recorded by an earlier run, so a failed run does not erase it. */
+static double previous_last_success(const char *textfile)
+{
+    char line[256];
+    double value = 0;
+    FILE *f = fopen(textfile, "r");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strlen(METRIC_LAST_SUCCESS);
+
+        if (strncmp(line, METRIC_LAST_SUCCESS, len) == 0 && line[len] == ' ')
+            value = strtod(line + len + 1, NULL);
+    }
+    fclose(f);
+    return value;
+}
+
+static void record_metrics(const struct lc_config *cfg, const struct run_result *res,
+                           int exit_code, time_t started)
+{
+    struct lc_err err = LC_ERR_INIT;
+    struct lc_metrics *m;
+    double last_success;
+
+    if (!cfg->metrics.textfile && !cfg->metrics.pushgateway_url)
+        return;
+    m = lc_metrics_new();
+    last_success = exit_code == 0 ? (double)time(NULL)
+                                  : (cfg->metrics.textfile ? previous_last_success(cfg->metrics.textfile) : 0);
+    if (last_success > 0)
+        lc_metrics_gauge(m, METRIC_LAST_SUCCESS, "time of the last successful backup run", NULL,
+                         last_success);
+    lc_metrics_gauge(m, "lcbp3_backup_last_run_timestamp_seconds", "time the last run started",
+                     NULL, (double)started);
+    lc_metrics_gauge(m, "lcbp3_backup_last_run_success", "1 if the last run succeeded, else 0",
+                     NULL, exit_code == 0);
+    lc_metrics_gauge(m, "lcbp3_backup_last_exit_code", "exit status of the last run", NULL,
+                     exit_code);
+    lc_metrics_gauge(m, "lcbp3_backup_duration_seconds", "wall time of the last run", NULL,
+                     res->duration);
+    if (exit_code == 0) {
+        lc_metrics_gauge(m, "lcbp3_backup_bytes", "size of the last set", NULL,
+                         (double)res->set_bytes);
+        lc_metrics_gauge(m, "lcbp3_backup_rows", "MariaDB rows in the last set", NULL,
+                         (double)res->rows);
+        lc_metrics_gauge(m, "lcbp3_backup_redis_keys", "Redis keys in the last set", NULL,
+                         (double)res->redis_keys);
+        lc_metrics_gauge(m, "lcbp3_backup_members", "members in the last set", NULL,
+                         (double)res->members);
+    }
+    if (cfg->metrics.textfile && lc_metrics_write_textfile(m, cfg->metrics.textfile, &err) < 0)
+        lc_log_warn("%s, skipping", err.msg);
+    /* Push last_success only with a success (TECH-NOTES 4.6): pushadd keeps the old one. */
+    if (cfg->metrics.pushgateway_url &&
+        lc_metrics_push(m, cfg->metrics.pushgateway_url, cfg->metrics.job, NULL, &err) < 0)
+        lc_log_warn("%s, skipping", err.msg);
+    lc_metrics_free(m);
+}
+
+static void log_begin(const struct lc_config *cfg, const struct backup_opts *opts, unsigned threads)
+{
+    char details[512];
+
+    snprintf(details, sizeof(details),
+             "kind %s, spool '%s', databases %s%s, redis %s%s, threads %u, gzip level %lld%s",
+             lc_set_kind_name(opts->kind), cfg->backup.spool_dir,
+             cfg->mariadb.databases ? cfg->mariadb.databases[0] : "-",
+             lc_strv_len(cfg->mariadb.databases) > 1 ? ",..." : "",
+             cfg->redis.nodes ? cfg->redis.nodes[0] : "-",
+             lc_strv_len(cfg->redis.nodes) > 1 ? ",..." : "", threads,
+             cfg->backup.compression == LC_COMPRESS_NONE ? 0LL : (long long)cfg->backup.compression_level,
+             opts->db_only ? ", db only" : opts->redis_only ? ", redis only" : "");
+    lc_cli_log_begin(&opts->cli, "run", details);
+}
+
+/* The dump and the set, inside the lock. */
+static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
+                    struct run_result *res, struct lc_err *err)
+{
+    struct lc_member_list members = LC_MEMBER_LIST_INIT;
+    struct lc_dump_mariadb_info mdb;
+    struct lc_dump_redis_info rds;
+    struct lc_set_header header;
+    struct lc_progress *progress = NULL;
+    struct lc_dump_opts dump;
+    char host[256] = "localhost";
+    char *set_name = NULL, *work_dir = NULL;
+    time_t started = time(NULL);
+    int rc = -1;
+
+    memset(&mdb, 0, sizeof(mdb));
+    memset(&rds, 0, sizeof(rds));
+    memset(&header, 0, sizeof(header));
+    (void)gethostname(host, sizeof(host) - 1);
+    set_name = lc_set_name_format(host, started, opts->kind);
+    if (!set_name) {
+        lc_err_set(err, LC_E_SOFTWARE, "cannot name a set for host '%s'", host);
+        goto out;
+    }
+    work_dir = lc_xasprintf("%s/%s%s", cfg->backup.spool_dir, LC_SPOOL_WORK_PREFIX, set_name);
+    if (lc_fs_mkdir_p(work_dir, 0700, err) < 0)
+        goto out;
+    progress = lc_progress_new("backup", 0);
+    dump.work_dir = work_dir;
+    dump.level = cfg->backup.compression == LC_COMPRESS_NONE ? 0 : (int)cfg->backup.compression_level;
+    dump.threads = lc_config_threads(cfg);
+    dump.program = "lcbp3-backup";
+    dump.progress = progress;
+    if (!opts->redis_only && lc_dump_mariadb(&cfg->mariadb, &dump, &members, &mdb, err) < 0) {
+        lc_err_prefix(err, "mariadb dump");
+        goto out;
+    }
+    if (!opts->db_only && lc_dump_redis(&cfg->redis, &dump, &members, &rds, err) < 0) {
+        lc_err_prefix(err, "redis snapshot");
+        goto out;
+    }
+    lc_progress_free(progress);
+    progress = NULL;
+    header.set_name = set_name;
+    header.host = host;
+    header.kind = lc_set_kind_name(opts->kind);
+    header.started_at = started;
+    header.databases = opts->redis_only ? NULL : cfg->mariadb.databases;
+    header.mariadb = opts->redis_only ? NULL : &mdb;
+    header.redis = opts->db_only ? NULL : &rds;
+    if (lc_set_write(cfg->backup.spool_dir, &header, &members, &res->set_bytes, err) < 0) {
+        lc_err_prefix(err, "writing set '%s'", set_name);
+        goto out;
+    }
+    res->set_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
+    res->rows = mdb.rows;
+    res->redis_keys = rds.keys;
+    res->members = members.len + 1;
+    rc = 0;
+out:
+    lc_progress_free(progress);
+    if (work_dir) {
+        struct lc_err ignored = LC_ERR_INIT;
+
+        if (lc_fs_remove_tree(work_dir, &ignored) < 0)
+            lc_log_warn("%s; the next run removes it", ignored.msg);
+    }
+    lc_member_list_done(&members);
+    lc_dump_mariadb_info_done(&mdb);
+    lc_dump_redis_info_done(&rds);
+    free(work_dir);
+    free(set_name);
+    return rc;
+}
+
+int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
+{
+    struct lc_lock lock = LC_LOCK_INIT;
+    struct run_result res;
+    struct timespec t0;
+    time_t started = time(NULL);
+    char size[32], took[32];
+    int rc = -1;
+
+    memset(&res, 0, sizeof(res));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (lc_lock_take(&lock, cfg->backup.lock_dir, BACKUP_LOCK_NAME, err) < 0)
+        return -1; /* another run is working: its outcome, not ours, goes in the metrics */
+    log_begin(cfg, opts, lc_config_threads(cfg));
+    if (lc_fs_mkdir_p(cfg->backup.spool_dir, 0700, err) < 0 ||
+        lc_spool_sweep(cfg->backup.spool_dir, err) < 0 || make_set(cfg, opts, &res, err) < 0)
+        goto out;
+    /* The set is safe: a retention failure is reported but does not fail the backup. */
+    if (backup_apply_retention(cfg, 0, NULL, NULL, err) < 0) {
+        lc_log_warn("retention: %s, skipping", err->msg);
+        lc_err_clear(err);
+    }
+    if (cfg->n_targets > 0 && !opts->no_ship)
+        lc_log_warn("shipping to targets is not implemented yet: '%s' stays in the spool for "
+                    "'lcbp3-backup ship'", res.set_path);
+    res.duration = seconds_since(&t0);
+    lc_format_size(res.set_bytes, size, sizeof(size));
+    lc_format_duration((int64_t)(res.duration * 1000), took, sizeof(took));
+    lc_log_info("lcbp3-backup run end: completed successfully: '%s', %zu members, %s, %" PRIu64
+                " rows, %" PRIu64 " redis keys, in %s",
+                res.set_path, res.members, size, res.rows, res.redis_keys, took);
+    printf("%s\n", res.set_path);
+    fflush(stdout);
+    rc = 0;
+out:
+    res.duration = seconds_since(&t0);
+    record_metrics(cfg, &res, rc == 0 ? 0 : (int)err->status, started);
+    lc_lock_release(&lock);
+    free(res.set_path);
+    return rc;
+}

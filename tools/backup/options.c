@@ -1,0 +1,158 @@
+/*
+ * lcbp3-backup's command line: the options table, the usage text and the checks of
+ * which option goes with which command.
+ */
+#include <string.h>
+
+#include "tools/backup/backup.h"
+
+enum {
+    OPT_KIND = LC_OPT_TOOL,
+    OPT_NO_SHIP,
+    OPT_DB_ONLY,
+    OPT_REDIS_ONLY,
+    OPT_TARGET,
+    OPT_DRY_RUN,
+    OPT_FOLLOW,
+    OPT_OLDER_THAN,
+};
+
+const char backup_usage[] =
+    "Usage: lcbp3-backup [OPTIONS] COMMAND\n"
+    "Make consistent backup sets of the LCBP3 MariaDB database and Redis, keep them in\n"
+    "the local spool and apply retention.\n"
+    "\n"
+    "Commands:\n"
+    "  run [--kind daily|weekly|monthly|manual] [--no-ship] [--db-only|--redis-only]\n"
+    "        make a backup set: MariaDB logical dump (one consistent snapshot) + Redis\n"
+    "        RDB and key export + manifest, in <spool_dir>/lcbp3-<host>-<time>-<kind>.tar\n"
+    "        with a .sha256 sidecar; then apply the spool's retention. Prints the path.\n"
+    "  list  the sets in the spool, newest first (--json for scripts)\n"
+    "  prune [--dry-run]  apply retention to the spool, saying why each set is kept\n"
+    "  ship, binlog [--follow], archive-audit [--older-than 2y] [--dry-run]\n"
+    "        not implemented yet (exit 70)\n";
+
+static const struct {
+    const char *name;
+    enum backup_command command;
+} commands[] = {
+    {"run", BACKUP_CMD_RUN},     {"ship", BACKUP_CMD_SHIP},     {"list", BACKUP_CMD_LIST},
+    {"prune", BACKUP_CMD_PRUNE}, {"binlog", BACKUP_CMD_BINLOG}, {"archive-audit", BACKUP_CMD_ARCHIVE_AUDIT},
+};
+
+/* Which commands accept an option (bitmask of 1 << command). */
+#define ONLY(cmd) (1u << (cmd))
+
+static int option_allowed(struct backup_opts *opts, unsigned allowed, const char *option,
+                          struct lc_err *err)
+{
+    if (allowed & ONLY(opts->command))
+        return 0;
+    return lc_cli_usage_error(err, opts->cli.program, "option '%s' does not apply to '%s'", option,
+                              opts->command_name);
+}
+
+static int check_combination(struct backup_opts *opts, unsigned seen, struct lc_err *err)
+{
+    static const struct {
+        int opt;
+        const char *name;
+        unsigned allowed;
+    } rules[] = {
+        {OPT_KIND, "--kind", ONLY(BACKUP_CMD_RUN)},
+        {OPT_NO_SHIP, "--no-ship", ONLY(BACKUP_CMD_RUN)},
+        {OPT_DB_ONLY, "--db-only", ONLY(BACKUP_CMD_RUN)},
+        {OPT_REDIS_ONLY, "--redis-only", ONLY(BACKUP_CMD_RUN)},
+        {OPT_TARGET, "--target", ONLY(BACKUP_CMD_LIST) | ONLY(BACKUP_CMD_PRUNE)},
+        {OPT_DRY_RUN, "--dry-run", ONLY(BACKUP_CMD_PRUNE) | ONLY(BACKUP_CMD_ARCHIVE_AUDIT)},
+        {OPT_FOLLOW, "--follow", ONLY(BACKUP_CMD_BINLOG)},
+        {OPT_OLDER_THAN, "--older-than", ONLY(BACKUP_CMD_ARCHIVE_AUDIT)},
+    };
+
+    for (size_t idx = 0; idx < sizeof(rules) / sizeof(rules[0]); idx++)
+        if ((seen & (1u << (rules[idx].opt - LC_OPT_TOOL))) &&
+            option_allowed(opts, rules[idx].allowed, rules[idx].name, err) < 0)
+            return -1;
+    if (opts->db_only && opts->redis_only)
+        return lc_cli_usage_error(err, opts->cli.program,
+                                  "--db-only and --redis-only exclude each other");
+    return 0;
+}
+
+int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc_err *err)
+{
+    static const struct option longopts[] = {
+        LC_CLI_LONGOPTS,
+        {"kind", required_argument, NULL, OPT_KIND},
+        {"no-ship", no_argument, NULL, OPT_NO_SHIP},
+        {"db-only", no_argument, NULL, OPT_DB_ONLY},
+        {"redis-only", no_argument, NULL, OPT_REDIS_ONLY},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"follow", no_argument, NULL, OPT_FOLLOW},
+        {"older-than", required_argument, NULL, OPT_OLDER_THAN},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned seen = 0;
+    int opt;
+
+    memset(opts, 0, sizeof(*opts));
+    opts->cli.program = "lcbp3-backup";
+    opts->kind = LC_KIND_DAILY;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, LC_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+        if (lc_cli_common_option(&opts->cli, opt, optarg))
+            continue;
+        switch (opt) {
+        case OPT_KIND:
+            if (lc_set_kind_parse(optarg, &opts->kind) < 0)
+                return lc_cli_usage_error(err, opts->cli.program,
+                                          "--kind '%s' is not daily, weekly, monthly or manual",
+                                          optarg);
+            break;
+        case OPT_NO_SHIP:
+            opts->no_ship = 1;
+            break;
+        case OPT_DB_ONLY:
+            opts->db_only = 1;
+            break;
+        case OPT_REDIS_ONLY:
+            opts->redis_only = 1;
+            break;
+        case OPT_TARGET:
+            opts->target = optarg;
+            break;
+        case OPT_DRY_RUN:
+            opts->dry_run = 1;
+            break;
+        case OPT_FOLLOW:
+            opts->follow = 1;
+            break;
+        case OPT_OLDER_THAN:
+            opts->older_than = optarg;
+            break;
+        case ':':
+            return lc_cli_usage_error(err, opts->cli.program, "option '%s' needs a value",
+                                      argv[optind - 1]);
+        default:
+            return lc_cli_usage_error(err, opts->cli.program, "unknown option '%s'",
+                                      argv[optind - 1]);
+        }
+        if (opt >= LC_OPT_TOOL)
+            seen |= 1u << (opt - LC_OPT_TOOL);
+    }
+    if (opts->cli.help || opts->cli.version || opts->cli.check_config)
+        return 0;
+    if (optind >= argc)
+        return lc_cli_usage_error(err, opts->cli.program, "a command is required");
+    opts->command_name = argv[optind];
+    for (size_t idx = 0; idx < sizeof(commands) / sizeof(commands[0]); idx++)
+        if (strcmp(argv[optind], commands[idx].name) == 0)
+            opts->command = commands[idx].command;
+    if (opts->command == BACKUP_CMD_NONE)
+        return lc_cli_usage_error(err, opts->cli.program, "unknown command '%s'", argv[optind]);
+    if (optind + 1 < argc)
+        return lc_cli_usage_error(err, opts->cli.program, "unexpected argument '%s'",
+                                  argv[optind + 1]);
+    return check_combination(opts, seen, err);
+}
