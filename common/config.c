@@ -77,12 +77,17 @@ static int parse_list(const char *value, char ***out, struct lc_err *err)
     char *copy = lc_xstrdup(value);
     char **items = NULL;
     size_t n = 0;
-    char *save = NULL;
+    char *next = copy;
     int rc = -1;
 
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *item = trim(tok);
+    while (next) {
+        char *comma = strchr(next, ',');
+        char *item;
 
+        if (comma)
+            *comma = '\0';
+        item = trim(next);
+        next = comma ? comma + 1 : NULL;
         if (!*item) {
             lc_err_set(err, LC_E_CONFIG, "empty item in list '%s'", value);
             goto out;
@@ -90,10 +95,6 @@ static int parse_list(const char *value, char ***out, struct lc_err *err)
         items = lc_xrealloc(items, (n + 2) * sizeof(char *));
         items[n++] = lc_xstrdup(item);
         items[n] = NULL;
-    }
-    if (n == 0) {
-        lc_err_set(err, LC_E_CONFIG, "empty list");
-        goto out;
     }
     *out = items;
     items = NULL;
