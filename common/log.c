@@ -69,7 +69,8 @@ void lc_log(enum lc_log_level level, const char *fmt, ...)
     if (log_shape == SHAPE_JOURNAL) {
         n = snprintf(line, sizeof(line), "<%d>%s: ", (int)level, level_word(level));
     } else if (log_shape == SHAPE_TERMINAL) {
-        n = snprintf(line, sizeof(line), "%s: %s: ", log_program, level_word(level));
+        /* "\r\033[K" first: clear a progress line, which is redrawn on its next tick */
+        n = snprintf(line, sizeof(line), "\r\033[K%s: %s: ", log_program, level_word(level));
     } else {
         char stamp[32];
         struct timespec now;

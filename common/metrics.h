@@ -30,7 +30,8 @@ void lc_metrics_gauge(struct lc_metrics *m, const char *name, const char *help,
 
 /*
  * Returns a malloc'd label string `n1="v1",n2="v2"` from NULL-terminated pairs of
- * (label name, raw value), escaping each value (\ as \\, " as \", newline as \n).
+ * (label name, raw value), escaping each value (\ as \\, " as \", newline as \n);
+ * a NULL value is written as "".
  * lc_metrics_labels("target", t->name, "kind", "daily", NULL).
  */
 char *lc_metrics_labels(const char *name, const char *value, ...)
@@ -52,8 +53,9 @@ char *lc_metrics_render(const struct lc_metrics *m);
 /*
  * Writes the rendered text to `path` (a *.prom file in node_exporter's
  * --collector.textfile.directory) atomically with lc_fs_write_atomic() — the temporary
- * "<path>.partial" does not match *.prom, so a scrape never sees half a file — and
- * makes it mode 0644 whatever the umask, because node_exporter runs as another user.
+ * "<path>.partial" does not match *.prom, so a scrape never sees half a file — with
+ * mode 0644 whatever the umask (lc_fs_write_atomic fchmods), because node_exporter
+ * runs as another user.
  * On failure returns -1 with err set by the file-system layer, prefixed with
  * "metrics textfile '<path>'"; a previous file at `path` is left intact.
  */

@@ -9,6 +9,7 @@
  */
 #include "common/progress.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -76,10 +77,9 @@ static void draw(struct lc_progress *p, int64_t now)
 {
     uint64_t done = atomic_load(&p->done);
     uint64_t total = atomic_load(&p->total);
-    char line[512], a[32], b[32], r[32], eta[32];
+    char stats[160], line[512], a[32], b[32], r[32], eta[32];
+    size_t what_len = strlen(p->what), stats_len, room, len;
     double dt;
-    size_t len;
-    int n;
 
     if (pthread_mutex_trylock(&p->draw_lock) != 0)
         return;
@@ -95,21 +95,29 @@ static void draw(struct lc_progress *p, int64_t now)
     lc_format_size(p->rate > 0 ? (uint64_t)p->rate : 0, r, sizeof(r));
     if (total) {
         lc_format_size(total, b, sizeof(b));
-        if (p->rate > 0 && done < total)
-            lc_format_duration((int64_t)((double)(total - done) / p->rate * 1000), eta,
-                               sizeof(eta));
+        if (p->rate > 0 && done < total)  /* whole seconds (ms would flicker), < 1e12 s */
+            lc_format_duration((int64_t)fmin(ceil((double)(total - done) / p->rate), 1e12) * 1000,
+                               eta, sizeof(eta));
         else
             snprintf(eta, sizeof(eta), "%s", done < total ? "--" : "0s");
-        n = snprintf(line, sizeof(line) - 3, "\r%s: %s / %s  %3u%%  %s/s  ETA %s", p->what, a, b,
-                     (unsigned)(done >= total ? 100 : (double)done * 100 / (double)total), r,
-                     eta);
+        snprintf(stats, sizeof(stats), "%s / %s  %3u%%  %s/s  ETA %s", a, b,
+                 (unsigned)(done >= total ? 100 : (double)done * 100 / (double)total), r, eta);
     } else {
-        n = snprintf(line, sizeof(line) - 3, "\r%s: %s  %s/s", p->what, a, r);
+        snprintf(stats, sizeof(stats), "%s  %s/s", a, r);
     }
-    len = n < 0 ? 0 : (size_t)n >= sizeof(line) - 3 ? sizeof(line) - 4 : (size_t)n;
-    /* "\r" plus at most width-1 columns, so the terminal never wraps the line */
-    if (len > p->width)
-        len = p->width;
+    /* at most width-1 columns, so the terminal never wraps and "\r" returns to the
+     * start: the label gives way first, then the end of the figures */
+    stats_len = strlen(stats);
+    room = p->width - 1;
+    if (what_len + 2 + stats_len > room)
+        what_len = room > stats_len + 2 + 4 ? room - stats_len - 2 : 0;
+    if (what_len)
+        snprintf(line, sizeof(line) - 3, "\r%.*s: %s", (int)what_len, p->what, stats);
+    else
+        snprintf(line, sizeof(line) - 3, "\r%s", stats);
+    len = strlen(line);
+    if (len > room + 1)
+        len = room + 1;
     memcpy(line + len, "\033[K", 4);
     (void)!write(STDERR_FILENO, line, len + 3);
     atomic_store(&p->drawn, 1);

@@ -107,8 +107,8 @@ static int64_t rule_value(int64_t v)
     return v > 0 ? v : 0;
 }
 
-void lc_retention_plan(struct lc_retention_item *items, size_t n, const struct lc_retention_cfg *cfg,
-                       time_t now)
+void lc_retention_plan(struct lc_retention_item *items, size_t n,
+                       const struct lc_retention_cfg *cfg, time_t now)
 {
     struct bucket_rule rules[3] = {
         {"daily", rule_value(cfg->keep_daily), 0, ""},

@@ -43,7 +43,7 @@ struct lc_retention_item {
  * sets with the same timestamp. A deleted set's reason says why no rule kept it.
  * Reasons longer than the field are cut (always NUL-terminated).
  */
-void lc_retention_plan(struct lc_retention_item *items, size_t n, const struct lc_retention_cfg *cfg,
-                       time_t now);
+void lc_retention_plan(struct lc_retention_item *items, size_t n,
+                       const struct lc_retention_cfg *cfg, time_t now);
 
 #endif
