@@ -101,9 +101,8 @@ static int dump_rdb(const struct lc_redis_cfg *cfg, const struct lc_dump_opts *o
         goto out;
     add_member(members, name, "rdb", node, path, raw, packed, -1);
     info->rdb_bytes += stats.bytes;
-    lc_log_info("redis '%s': rdb %" PRIu64 " bytes (%s, checksum %s), %" PRIu64
-                " compressed",
-                node, stats.bytes, stats.diskless ? "diskless" : "disk",
+    lc_log_info("redis '%s': rdb %" PRIu64 " bytes (%s, checksum %s), %" PRIu64 " compressed", node,
+                stats.bytes, stats.diskless ? "diskless" : "disk",
                 stats.crc ? "ok" : "disabled on the server", packed);
     rc = 0;
 out:
@@ -150,8 +149,7 @@ static int dump_keys(const struct lc_redis_cfg *cfg, const struct lc_dump_opts *
         goto out;
     add_member(members, name, "keys", node, path, raw, packed, (int64_t)stats.keys);
     info->keys += stats.keys;
-    lc_log_info("redis '%s': %" PRIu64 " keys in %u databases exported, %" PRIu64
-                " compressed",
+    lc_log_info("redis '%s': %" PRIu64 " keys in %u databases exported, %" PRIu64 " compressed",
                 node, stats.keys, stats.dbs, packed);
     rc = 0;
 out:

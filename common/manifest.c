@@ -98,7 +98,7 @@ char *lc_manifest_build(const struct lc_set_header *h, const struct lc_member_li
         json_object_array_add(list, obj);
     }
     json_object_object_add(root, "members", list);
-    text = lc_xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+    text = lc_xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
     return text;

@@ -138,8 +138,8 @@ int lc_redis_reply_error(redisContext *c, const char *command, const redisReply 
         return io_error(c, err);
     lc_redis_name(c, name, sizeof(name));
     if (reply->type != REDIS_REPLY_ERROR)
-        return lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': %s: unexpected reply type %d",
-                          name, command, reply->type);
+        return lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': %s: unexpected reply type %d", name,
+                          command, reply->type);
     lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': %s: %.*s", name, command, (int)reply->len,
                reply->str);
     if (strncmp(reply->str, "NOPERM", 6) == 0)
@@ -188,8 +188,8 @@ static redisContext *connect_node(const char *host, int port, const struct lc_re
                                   int with_auth, struct lc_err *err)
 {
     int64_t timeout = connect_timeout_ms(cfg);
-    int64_t cmd_timeout = timeout > LC_REDIS_COMMAND_TIMEOUT_MS ? timeout
-                                                                 : LC_REDIS_COMMAND_TIMEOUT_MS;
+    int64_t cmd_timeout =
+        timeout > LC_REDIS_COMMAND_TIMEOUT_MS ? timeout : LC_REDIS_COMMAND_TIMEOUT_MS;
     redisContext *c = NULL;
     redisReply *reply = NULL;
     char *name = lc_redis_node_name(host, port);
@@ -234,7 +234,10 @@ static redisContext *connect_node(const char *host, int port, const struct lc_re
     }
     freeReplyObject(reply);
     lc_log_debug("redis '%s': connected%s", name,
-                 !with_auth ? "" : cfg->user ? " as ACL user" : cfg->password ? " with password" : "");
+                 !with_auth      ? ""
+                 : cfg->user     ? " as ACL user"
+                 : cfg->password ? " with password"
+                                 : "");
     free(name);
     return c;
 fail:
@@ -251,8 +254,7 @@ redisContext *lc_redis_connect_node(const char *host, int port, const struct lc_
     return connect_node(host, port, cfg, 1, err);
 }
 
-redisContext *lc_redis_connect(const char *node, const struct lc_redis_cfg *cfg,
-                               struct lc_err *err)
+redisContext *lc_redis_connect(const char *node, const struct lc_redis_cfg *cfg, struct lc_err *err)
 {
     redisContext *c = NULL;
     char *host = NULL;
@@ -392,14 +394,19 @@ static long cluster_line(char *line, const char *seed_host, char ***masters, siz
         *at = '\0';
     colon = strrchr(fields[1], ':');
     if (!colon || parse_port(colon + 1, &port) < 0)
-        return lc_err_set(err, LC_E_DATA, "CLUSTER NODES: bad address '%s' of node '%s'",
-                          fields[1], fields[0]);
+        return lc_err_set(err, LC_E_DATA, "CLUSTER NODES: bad address '%s' of node '%s'", fields[1],
+                          fields[0]);
     *colon = '\0';
     host = fields[1][0] ? fields[1] : seed_host;
     *masters = lc_xrealloc(*masters, (*n_masters + 2) * sizeof(char *));
     (*masters)[(*n_masters)++] = lc_redis_node_name(host, port);
     (*masters)[*n_masters] = NULL;
     return slots;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int lc_redis_cluster_masters(const char *nodes, const char *seed_host, char ***out_masters,
@@ -419,6 +426,7 @@ int lc_redis_cluster_masters(const char *nodes, const char *seed_host, char ***o
             goto out;
         covered += slots;
     }
+    qsort(masters, n_masters, sizeof(char *), compare_names);
     if (covered != LC_REDIS_CLUSTER_SLOTS) {
         lc_err_set(err, LC_E_UNAVAILABLE, "the cluster's masters serve %ld of %d slots", covered,
                    LC_REDIS_CLUSTER_SLOTS);
@@ -434,8 +442,7 @@ out:
     return rc;
 }
 
-static int masters_standalone(const struct lc_redis_cfg *cfg, char ***out_nodes,
-                              struct lc_err *err)
+static int masters_standalone(const struct lc_redis_cfg *cfg, char ***out_nodes, struct lc_err *err)
 {
     for (char **node = cfg->nodes; node && *node; node++) {
         redisContext *c = lc_redis_connect(*node, cfg, err);
@@ -456,8 +463,7 @@ static int masters_standalone(const struct lc_redis_cfg *cfg, char ***out_nodes,
 }
 
 /* Asks one sentinel for the master's address; returns "host:port" or NULL. */
-static char *sentinel_ask(const char *sentinel, const struct lc_redis_cfg *cfg,
-                          struct lc_err *err)
+static char *sentinel_ask(const char *sentinel, const struct lc_redis_cfg *cfg, struct lc_err *err)
 {
     const char *argv[3] = {"SENTINEL", "get-master-addr-by-name", cfg->master_name};
     redisContext *c = NULL;
@@ -499,8 +505,7 @@ out:
 }
 
 /* Connects to a node and checks that INFO replication says role:master. */
-static int check_role_master(const char *node, const struct lc_redis_cfg *cfg,
-                             struct lc_err *err)
+static int check_role_master(const char *node, const struct lc_redis_cfg *cfg, struct lc_err *err)
 {
     redisContext *c = lc_redis_connect(node, cfg, err);
     char *info = NULL, *role = NULL;
@@ -512,8 +517,8 @@ static int check_role_master(const char *node, const struct lc_redis_cfg *cfg,
         goto out;
     role = lc_redis_info_field(info, "role");
     if (!role || strcmp(role, "master") != 0) {
-        lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': reported as master but has role '%s'",
-                   node, role ? role : "?");
+        lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': reported as master but has role '%s'", node,
+                   role ? role : "?");
         lc_err_hint(err, "a failover may be in progress; run again in a minute");
         goto out;
     }
@@ -526,8 +531,7 @@ out:
     return rc;
 }
 
-static int masters_sentinel(const struct lc_redis_cfg *cfg, char ***out_nodes,
-                            struct lc_err *err)
+static int masters_sentinel(const struct lc_redis_cfg *cfg, char ***out_nodes, struct lc_err *err)
 {
     if (!cfg->master_name || !*cfg->master_name)
         return lc_err_set(err, LC_E_CONFIG, "[redis] mode = sentinel needs master_name");
@@ -578,8 +582,8 @@ static int cluster_from_seed(const char *seed, const struct lc_redis_cfg *cfg, c
     if (reply->type == REDIS_REPLY_STRING)
         state = lc_redis_info_field(reply->str, "cluster_state");
     if (!state || strcmp(state, "ok") != 0) {
-        lc_err_set(err, LC_E_UNAVAILABLE, "redis cluster (seed '%s'): cluster_state is '%s'",
-                   seed, state ? state : "?");
+        lc_err_set(err, LC_E_UNAVAILABLE, "redis cluster (seed '%s'): cluster_state is '%s'", seed,
+                   state ? state : "?");
         lc_err_hint(err, "a snapshot of a degraded cluster would miss slots; check it with "
                          "redis-cli --cluster check");
         goto out;
@@ -630,6 +634,15 @@ int lc_redis_masters(const struct lc_redis_cfg *cfg, char ***out_nodes, struct l
 
     if (!cfg->nodes || !cfg->nodes[0])
         return lc_err_set(err, LC_E_CONFIG, "[redis] nodes is empty");
+    /* A bad entry is a configuration error even when an earlier node answers. */
+    for (char **node = cfg->nodes; *node; node++) {
+        char *host = NULL;
+        int port = 0;
+
+        if (lc_redis_parse_node(*node, &host, &port, err) < 0)
+            return -1;
+        free(host);
+    }
     switch (cfg->mode) {
     case LC_REDIS_SENTINEL:
         rc = masters_sentinel(cfg, &nodes, err);

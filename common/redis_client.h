@@ -81,7 +81,7 @@ char *lc_redis_info_field(const char *info, const char *field);
 
 /*
  * Parses the text of CLUSTER NODES into the "host:port" names of the masters that
- * serve slots (NULL-terminated, new strings, in the order listed). Masters without
+ * serve slots (NULL-terminated, new strings, sorted by name). Masters without
  * slots (e.g. a failed-over old master) are left out; a node with an empty address
  * (the "myself" line of a node that does not know its IP) gets `seed_host`. Fails with
  * LC_E_UNAVAILABLE when a slot-serving master is marked fail, noaddr or handshake, or

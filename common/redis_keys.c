@@ -46,8 +46,7 @@ void lc_redis_keyspace_dbs(const char *info, unsigned **out_dbs, size_t *out_n)
     *out_n = n;
 }
 
-void lc_redis_resp_command(struct lc_buf *b, int argc, const char *const *argv,
-                           const size_t *lens)
+void lc_redis_resp_command(struct lc_buf *b, int argc, const char *const *argv, const size_t *lens)
 {
     lc_buf_printf(b, "*%d\r\n", argc);
     for (int idx = 0; idx < argc; idx++) {
@@ -59,7 +58,8 @@ void lc_redis_resp_command(struct lc_buf *b, int argc, const char *const *argv,
     }
 }
 
-struct export {
+struct export
+{
     redisContext *c;
     struct lc_gz_writer *w;
     struct lc_progress *progress;
@@ -112,7 +112,8 @@ static int export_key(struct export *x, const redisReply *key, const redisReply 
         return lc_redis_reply_error(x->c, "DUMP", dump, err);
     if (pttl->type == REDIS_REPLY_ERROR)
         return lc_redis_reply_error(x->c, "PTTL", pttl, err);
-    if (dump->type == REDIS_REPLY_NIL || (pttl->type == REDIS_REPLY_INTEGER && pttl->integer == -2)) {
+    if (dump->type == REDIS_REPLY_NIL ||
+        (pttl->type == REDIS_REPLY_INTEGER && pttl->integer == -2)) {
         x->stats.vanished++;
         return 0;
     }
@@ -183,8 +184,7 @@ static int export_page(struct export *x, const redisReply *keys, struct lc_err *
         int64_t server = time_reply_ms(replies[0]);
 
         if (server < 0) {
-            lc_log_debug("redis '%s': TIME refused, absolute TTLs use the local clock",
-                         x->name);
+            lc_log_debug("redis '%s': TIME refused, absolute TTLs use the local clock", x->name);
             x->local_clock = 1;
         } else {
             now = server;

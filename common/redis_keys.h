@@ -51,7 +51,6 @@ void lc_redis_keyspace_dbs(const char *info, unsigned **out_dbs, size_t *out_n);
 
 /* Appends one command in RESP ("*argc", then "$len" + bytes per argument) to b; lens
  * may be NULL for C strings. */
-void lc_redis_resp_command(struct lc_buf *b, int argc, const char *const *argv,
-                           const size_t *lens);
+void lc_redis_resp_command(struct lc_buf *b, int argc, const char *const *argv, const size_t *lens);
 
 #endif

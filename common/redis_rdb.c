@@ -99,8 +99,7 @@ static int stream_emit(struct lc_rdb_stream *s, const unsigned char *data, size_
     return s->sink(s->sink_ctx, data, len, err);
 }
 
-int lc_rdb_stream_feed(struct lc_rdb_stream *s, const void *data, size_t len,
-                       struct lc_err *err)
+int lc_rdb_stream_feed(struct lc_rdb_stream *s, const void *data, size_t len, struct lc_err *err)
 {
     const unsigned char *in = data;
     size_t keep = s->header.diskless ? sizeof(s->hold) : 8;
@@ -143,8 +142,7 @@ int lc_rdb_stream_finish(struct lc_rdb_stream *s, struct lc_redis_rdb_stats *out
     uint64_t stored = 0;
 
     if (!s->complete)
-        return lc_err_set(err, LC_E_DATA, "the RDB is incomplete (%" PRIu64 " bytes)",
-                          s->received);
+        return lc_err_set(err, LC_E_DATA, "the RDB is incomplete (%" PRIu64 " bytes)", s->received);
     /* The smallest RDB: "REDIS" + 4-digit version + 0xFF + CRC = 18 bytes. */
     if (body != 8 || s->emitted < 10)
         return lc_err_set(err, LC_E_DATA, "the RDB is too short (%" PRIu64 " bytes)",
@@ -152,8 +150,9 @@ int lc_rdb_stream_finish(struct lc_rdb_stream *s, struct lc_redis_rdb_stats *out
     if (memcmp(s->head, "REDIS", 5) != 0)
         return lc_err_set(err, LC_E_DATA, "the data is not an RDB (no REDIS magic)");
     if (s->last != 0xff)
-        return lc_err_set(err, LC_E_DATA, "the RDB has no EOF opcode before its checksum "
-                                          "(truncated or corrupt)");
+        return lc_err_set(err, LC_E_DATA,
+                          "the RDB has no EOF opcode before its checksum "
+                          "(truncated or corrupt)");
     for (int idx = 7; idx >= 0; idx--)
         stored = stored << 8 | s->hold[idx];
     if (stored == 0) {
@@ -231,8 +230,8 @@ static int fetch_handshake(redisContext *c, const char *name, struct lc_err *err
  * Waits for readable data on fd for up to the idle timeout, in short ticks so that a
  * signal is noticed. Returns 1 when readable, -1 on timeout/interrupt/poll error.
  */
-static int wait_readable(int fd, int64_t idle_timeout_ms, const char *name, uint64_t got,
-                         struct lc_err *err)
+static int wait_readable(int fd, int64_t idle_timeout_ms, const char *name, int started,
+                         uint64_t got, struct lc_err *err)
 {
     int64_t start = now_ms();
 
@@ -248,10 +247,14 @@ static int wait_readable(int fd, int64_t idle_timeout_ms, const char *name, uint
         if (n < 0 && errno != EINTR)
             return lc_err_sys(err, LC_E_UNAVAILABLE, "redis '%s': poll", name);
         if (now_ms() - start >= idle_timeout_ms) {
-            lc_err_set(err, LC_E_UNAVAILABLE,
-                       "redis '%s': no data for %" PRId64 " s after %" PRIu64
-                       " bytes of the RDB",
-                       name, idle_timeout_ms / 1000, got);
+            if (started)
+                lc_err_set(err, LC_E_UNAVAILABLE,
+                           "redis '%s': no data for %" PRId64 " s after %" PRIu64
+                           " bytes of the RDB",
+                           name, idle_timeout_ms / 1000, got);
+            else
+                lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': no answer to SYNC for %" PRId64 " s",
+                           name, idle_timeout_ms / 1000);
             lc_err_hint(err, "the server may be too slow to fork or overloaded; see its log");
             return -1;
         }
@@ -308,19 +311,20 @@ int lc_redis_rdb_fetch(redisContext *c, struct lc_gz_writer *w, int64_t idle_tim
                     break;
             }
         }
-        if (wait_readable(c->fd, idle_timeout_ms, name, started ? stream.received : 0, err) < 0)
+        if (wait_readable(c->fd, idle_timeout_ms, name, started, stream.received, err) < 0)
             goto out;
         n = read(c->fd, buf, RDB_READ_SIZE);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0) {
             if (n < 0)
-                lc_err_sys(err, LC_E_UNAVAILABLE, "redis '%s': connection lost after %" PRIu64
-                           " bytes of the RDB", name, started ? stream.received : 0);
+                lc_err_sys(err, LC_E_UNAVAILABLE,
+                           "redis '%s': connection lost after %" PRIu64 " bytes of the RDB", name,
+                           started ? stream.received : 0);
             else if (started)
                 lc_err_set(err, LC_E_UNAVAILABLE,
-                           "redis '%s': connection lost after %" PRIu64 " bytes of the RDB",
-                           name, stream.received);
+                           "redis '%s': connection lost after %" PRIu64 " bytes of the RDB", name,
+                           stream.received);
             else
                 lc_err_set(err, LC_E_UNAVAILABLE,
                            "redis '%s': connection closed before the RDB started", name);

@@ -26,9 +26,9 @@
 
 /* What a fetch produced. */
 struct lc_redis_rdb_stats {
-    uint64_t bytes;   /* RDB bytes written (before compression; the EOF marker excluded) */
-    uint64_t crc;     /* the RDB's stored CRC64; 0 when the server has rdbchecksum off */
-    int diskless;     /* 1 when the server streamed it with an EOF marker */
+    uint64_t bytes; /* RDB bytes written (before compression; the EOF marker excluded) */
+    uint64_t crc;   /* the RDB's stored CRC64; 0 when the server has rdbchecksum off */
+    int diskless;   /* 1 when the server streamed it with an EOF marker */
 };
 
 /*
@@ -49,9 +49,9 @@ int lc_redis_rdb_fetch(redisContext *c, struct lc_gz_writer *w, int64_t idle_tim
 
 /* The bulk header that answers SYNC. */
 struct lc_rdb_header {
-    int diskless;                              /* "$EOF:<mark>" */
-    unsigned char mark[LC_RDB_EOF_MARK_LEN];   /* diskless only */
-    uint64_t length;                           /* "$<len>" only */
+    int diskless;                            /* "$EOF:<mark>" */
+    unsigned char mark[LC_RDB_EOF_MARK_LEN]; /* diskless only */
+    uint64_t length;                         /* "$<len>" only */
 };
 
 /*
@@ -81,10 +81,10 @@ struct lc_rdb_stream {
     unsigned char hold[LC_RDB_EOF_MARK_LEN + 8];
     size_t hold_len;
     unsigned char head[5];
-    uint64_t emitted;        /* bytes passed to the sink, checksummed */
-    uint64_t received;       /* payload bytes fed */
+    uint64_t emitted;  /* bytes passed to the sink, checksummed */
+    uint64_t received; /* payload bytes fed */
     uint64_t crc;
-    unsigned char last;      /* the last byte passed to the sink */
+    unsigned char last; /* the last byte passed to the sink */
     int complete;
 };
 
@@ -96,8 +96,7 @@ void lc_rdb_stream_init(struct lc_rdb_stream *s, const struct lc_rdb_header *hea
  * of what was fed, or the announced length reached; later bytes are ignored), 0 when
  * more are expected, -1 when the sink failed.
  */
-int lc_rdb_stream_feed(struct lc_rdb_stream *s, const void *data, size_t len,
-                       struct lc_err *err);
+int lc_rdb_stream_feed(struct lc_rdb_stream *s, const void *data, size_t len, struct lc_err *err);
 
 /*
  * After completion: passes the held-back CRC to the sink and checks the RDB: "REDIS"

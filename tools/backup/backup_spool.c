@@ -53,7 +53,7 @@ static void list_json(const struct lc_spool_list *sets, time_t now)
         json_object_object_add(obj, "sidecar", json_object_new_boolean(s->has_sidecar));
         json_object_array_add(arr, obj);
     }
-    printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+    printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(arr);
 }
