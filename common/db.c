@@ -261,6 +261,104 @@ out:
     return rc;
 }
 
+/* Length of the UTF-8 sequence starting with byte c (1 for ASCII or a stray byte). */
+static size_t utf8_step(unsigned char c)
+{
+    return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* SQL LIKE with '\\' escapes; '_' matches one UTF-8 character. Case-sensitive, as
+ * database names are on Linux. */
+static int like_match(const char *pat, const char *s)
+{
+    while (*pat) {
+        if (*pat == '%') {
+            while (*pat == '%')
+                pat++;
+            if (!*pat)
+                return 1;
+            for (; *s; s += utf8_step((unsigned char)*s))
+                if (like_match(pat, s))
+                    return 1;
+            return 0;
+        }
+        if (!*s)
+            return 0;
+        if (*pat == '_') {
+            pat++;
+            s += utf8_step((unsigned char)*s);
+            continue;
+        }
+        if (*pat == '\\' && pat[1])
+            pat++;
+        if (*pat != *s)
+            return 0;
+        pat++;
+        s++;
+    }
+    return *s == '\0';
+}
+
+int lc_db_grant_covers(const char *grant_line, const char *schema, const char *privilege)
+{
+    const char *on, *target, *p;
+    struct lc_buf pattern = LC_BUF_INIT;
+    size_t plen = strlen(privilege);
+    int has = 0, covers = 0;
+
+    if (strncmp(grant_line, "GRANT ", 6) != 0 || !(on = strstr(grant_line + 6, " ON ")))
+        return 0;
+    /* The privilege list: "SELECT, SHOW VIEW, TRIGGER" or "ALL PRIVILEGES". */
+    for (p = grant_line + 6; p < on;) {
+        const char *end = strstr(p, ", ");
+        size_t len;
+
+        if (!end || end > on)
+            end = on;
+        len = (size_t)(end - p);
+        if ((len == plen && strncmp(p, privilege, plen) == 0) ||
+            (len == 14 && strncmp(p, "ALL PRIVILEGES", 14) == 0))
+            has = 1;
+        p = end == on ? on : end + 2;
+    }
+    if (!has)
+        return 0;
+    target = on + 4;
+    if (strncmp(target, "*.* ", 4) == 0)
+        return 1;
+    if (*target != '`')
+        return 0;
+    /* `pattern`.* with `` standing for one backtick */
+    for (p = target + 1; *p; p++) {
+        if (*p == '`') {
+            if (p[1] != '`')
+                break;
+            p++;
+        }
+        lc_buf_putc(&pattern, *p);
+    }
+    if (*p == '`' && strncmp(p + 1, ".* ", 3) == 0)
+        covers = like_match(pattern.data ? pattern.data : "", schema);
+    lc_buf_done(&pattern);
+    return covers;
+}
+
+int lc_db_has_privilege(MYSQL *db, const char *schema, const char *privilege, int *out_has,
+                        struct lc_err *err)
+{
+    MYSQL_RES *res = lc_db_query(db, "SHOW GRANTS", err);
+    MYSQL_ROW row;
+    int has = 0;
+
+    if (!res)
+        return -1;
+    while (!has && (row = mysql_fetch_row(res)) != NULL)
+        has = row[0] && lc_db_grant_covers(row[0], schema, privilege);
+    mysql_free_result(res);
+    *out_has = has;
+    return 0;
+}
+
 /*
  * Length of the UTF-8 character at s (1-3 bytes), or 0 when it is invalid, overlong,
  * a surrogate, or outside the Basic Multilingual Plane (MariaDB does not allow

@@ -83,6 +83,23 @@ int lc_db_query_value(MYSQL *db, const char *sql, char **out, struct lc_err *err
  */
 int lc_db_ident_valid(const char *name);
 
+/*
+ * 1 when one line of SHOW GRANTS output gives `privilege` (as SHOW GRANTS spells it,
+ * e.g. "TRIGGER") or ALL PRIVILEGES on every database (*.*) or on a database pattern
+ * (LIKE syntax: %, _ and \ escapes) that matches `schema`. Table, column and routine
+ * grants do not count.
+ */
+int lc_db_grant_covers(const char *grant_line, const char *schema, const char *privilege);
+
+/*
+ * Whether the session holds `privilege` on all of `schema` (globally or on the
+ * database), from SHOW GRANTS, which includes PUBLIC and the current role. Privileges
+ * that only MariaDB can see otherwise (triggers hide silently without TRIGGER) are
+ * checked this way before relying on what information_schema shows.
+ */
+int lc_db_has_privilege(MYSQL *db, const char *schema, const char *privilege, int *out_has,
+                        struct lc_err *err);
+
 /* Appends `name` in backticks, doubling any backtick inside. */
 void lc_db_quote_ident(struct lc_buf *b, const char *name);
 

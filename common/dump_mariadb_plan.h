@@ -48,9 +48,12 @@ struct lc_dump_table {
     char **cols;              /* dumped columns, in order (generated ones left out); for
                                  views: all columns, for the stand-in */
     enum lc_sql_class *cls;   /* value class of each dumped column */
+    unsigned char *as_double; /* FLOAT columns: selected as DOUBLE so that no digit is
+                                 lost (the server prints a FLOAT with 6 digits only) */
     size_t n_cols;
     char *pk;                 /* the single integer primary-key column, or NULL */
     int pk_unsigned;
+    unsigned pk_parts;        /* columns in the primary key */
     char *select_sql;         /* "SELECT cols FROM `db`.`t`" */
     char *insert_head;        /* "INSERT INTO `t` (cols) VALUES " */
     char **triggers;          /* in creation (ACTION_ORDER) order; NULL-terminated */

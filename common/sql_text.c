@@ -43,15 +43,14 @@ enum lc_sql_class lc_sql_class_of(const char *data_type)
     return LC_SQL_STRING;
 }
 
-void lc_sql_put_string(struct lc_buf *b, const char *data, size_t len)
+void lc_sql_put_escaped(struct lc_buf *b, const char *data, size_t len)
 {
     const unsigned char *src = (const unsigned char *)data;
     char *dst;
     size_t run = 0;
 
-    lc_buf_reserve(b, 2 * len + 2);
+    lc_buf_reserve(b, 2 * len);
     dst = b->data + b->len;
-    *dst++ = '\'';
     for (size_t idx = 0; idx < len; idx++) {
         unsigned char letter = escape_letter[src[idx]];
 
@@ -69,30 +68,43 @@ void lc_sql_put_string(struct lc_buf *b, const char *data, size_t len)
         memcpy(dst, src + run, len - run);
         dst += len - run;
     }
-    *dst++ = '\'';
     *dst = '\0';
     b->len = (size_t)(dst - b->data);
 }
 
-void lc_sql_put_hex(struct lc_buf *b, const void *data, size_t len)
+void lc_sql_put_string(struct lc_buf *b, const char *data, size_t len)
+{
+    lc_buf_reserve(b, 2 * len + 2);
+    b->data[b->len++] = '\'';
+    lc_sql_put_escaped(b, data, len);
+    b->data[b->len++] = '\'';
+    b->data[b->len] = '\0';
+}
+
+void lc_sql_put_hex_digits(struct lc_buf *b, const void *data, size_t len)
 {
     const unsigned char *src = data;
     char *dst;
 
-    if (len == 0) {
-        lc_buf_append(b, "''", 2);
-        return;
-    }
-    lc_buf_reserve(b, 2 * len + 2);
+    lc_buf_reserve(b, 2 * len);
     dst = b->data + b->len;
-    *dst++ = '0';
-    *dst++ = 'x';
     for (size_t idx = 0; idx < len; idx++) {
         *dst++ = hex_digits[src[idx] >> 4];
         *dst++ = hex_digits[src[idx] & 0x0f];
     }
     *dst = '\0';
     b->len = (size_t)(dst - b->data);
+}
+
+void lc_sql_put_hex(struct lc_buf *b, const void *data, size_t len)
+{
+    if (len == 0) {
+        lc_buf_append(b, "''", 2);
+        return;
+    }
+    lc_buf_reserve(b, 2 * len + 2);
+    lc_buf_append(b, "0x", 2);
+    lc_sql_put_hex_digits(b, data, len);
 }
 
 void lc_sql_put_bits(struct lc_buf *b, const void *data, size_t len)

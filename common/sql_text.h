@@ -32,6 +32,13 @@ enum lc_sql_class lc_sql_class_of(const char *data_type);
 /* Appends '<escaped data>' (data need not be NUL-terminated and may hold NUL bytes). */
 void lc_sql_put_string(struct lc_buf *b, const char *data, size_t len);
 
+/* Appends the escaped bytes of a string literal without the quotes (so that a long
+ * value can be written in slices). */
+void lc_sql_put_escaped(struct lc_buf *b, const char *data, size_t len);
+
+/* Appends lowercase hex digits, two per byte, without the 0x. */
+void lc_sql_put_hex_digits(struct lc_buf *b, const void *data, size_t len);
+
 /* Appends 0x<lowercase hex>, or '' for len 0. */
 void lc_sql_put_hex(struct lc_buf *b, const void *data, size_t len);
 

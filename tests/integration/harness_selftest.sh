@@ -95,6 +95,20 @@ grep -q "unknown command 'CONFIG'" "$LC_OUT" "$LC_ERR" || lc_fail "CONFIG was no
 lc_expect_exit 0 -- redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DBSIZE
 grep -q NOAUTH "$LC_OUT" "$LC_ERR" || lc_fail "redis accepted a client without AUTH"
 lc_assert_eq "$LC_SEED_REDIS_KEYS" "$(lc_redis_fingerprint | wc -l)" "fingerprint lines"
+# the fingerprint is logical: keys copied in another order (other hash-table order) match
+fp=$(lc_redis_fingerprint)
+lc_start_redis --name copy
+copy_port=$REDIS_PORT
+lc_use_redis redis
+lc_redis_cli --scan | LC_ALL=C sort -r |
+    awk -v p="$copy_port" -v pw="$(cat "$REDIS_PASSWORD_FILE")" '{ printf "MIGRATE 127.0.0.1 %s \"\" 0 5000 COPY AUTH %s KEYS \"%s\"\n", p, pw, $0 }' |
+    lc_redis_cli >/dev/null
+lc_use_redis copy
+lc_assert_eq "$fp" "$(lc_redis_fingerprint)" "fingerprint of a copy"
+lc_redis_cli SADD set:online-users user:new >/dev/null
+[ "$fp" != "$(lc_redis_fingerprint)" ] || lc_fail "the fingerprint misses a changed set"
+lc_stop_redis copy
+lc_use_redis redis
 
 # --- Redis Cluster -------------------------------------------------------------------------
 lc_start_redis_cluster
