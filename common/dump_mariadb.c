@@ -21,10 +21,6 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/signals.h"
-#include <time.h>
-#include <stdio.h>
-static double T0; static double now_s(void){struct timespec ts; clock_gettime(CLOCK_MONOTONIC,&ts); return ts.tv_sec+ts.tv_nsec/1e9;}
-#define TMARK(x) fprintf(stderr, "TMARK %-12s %.3f\n", x, now_s()-T0)
 
 /* Attempts at opening every connection on the same snapshot before using one only. */
 #define SNAPSHOT_TRIES 10
@@ -71,10 +67,7 @@ static void run_items(struct dump_run *run, MYSQL *db)
         pthread_mutex_unlock(&run->lock);
         if (!c)
             return;
-        double t1 = now_s();
-        int r = lc_dump_rows_write(db, run->plan, c, run->opts, &run->stop, &err);
-        fprintf(stderr, "ITEM %-40s %2u %.3f -> %.3f\n", c->table->name, c->idx, t1 - T0, now_s() - T0);
-        if (r) {
+        if (lc_dump_rows_write(db, run->plan, c, run->opts, &run->stop, &err)) {
             run_fail(run, &err);
             return;
         }
@@ -350,7 +343,6 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
 
     if (!opts->work_dir || !opts->work_dir[0])
         return lc_err_set(err, LC_E_SOFTWARE, "mariadb dump: no work directory given");
-    T0 = now_s();
     ws = lc_xcalloc(threads, sizeof(*ws));
     pthread_mutex_init(&run.lock, NULL);
     atomic_init(&run.stop, 0);
@@ -360,7 +352,6 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
         lc_db_query_value(ws[0].db, "SELECT VERSION()", &plan.server_version, err) ||
         lc_dump_plan_build(ws[0].db, cfg, opts->work_dir, threads, &plan, err))
         goto out;
-    TMARK("plan");
     n = plan.n_items < threads ? (unsigned)plan.n_items : threads;
     n = n ? n : 1;
     for (unsigned idx = 1; idx < n; idx++)
@@ -368,7 +359,6 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
             goto out;
     if (start_snapshot(ws, &n, &out, err))
         goto out;
-    TMARK("snapshot");
     out.server_version = lc_xstrdup(plan.server_version ? plan.server_version : "");
     out.connections = n;
 
@@ -393,13 +383,10 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
             lc_dump_ddl_write(ws[0].db, &plan, &plan.dbs[di], opts->level, &run.stop, &derr))
             run_fail(&run, &derr);
     }
-    TMARK("ddl");
     run_items(&run, ws[0].db);
-    TMARK("main done");
     for (unsigned idx = 1; idx < n; idx++)
         if (ws[idx].started)
             pthread_join(ws[idx].thread, NULL);
-    TMARK("joined");
     if (run.failed) {
         *err = run.err;
         goto out;

@@ -2,12 +2,14 @@
  * The MariaDB logical dump: one consistent snapshot (START TRANSACTION WITH CONSISTENT
  * SNAPSHOT, REPEATABLE READ, no long global read lock) read by one or more connections,
  * written as gzip'd plain-SQL members into a work directory:
+ *   mariadb/<db>/database.sql.gz          ALTER DATABASE CHARACTER SET/COLLATE (no name)
  *   mariadb/<db>/<table>.schema.sql.gz    CREATE TABLE
  *   mariadb/<db>/<table>.data.sql.gz      INSERTs (generated columns never written)
  *   mariadb/<db>/<table>.triggers.sql.gz  when the table has triggers
  *   mariadb/<db>/views.sql.gz, routines.sql.gz, events.sql.gz  when there are any
  * Every member loads with `zcat member | mariadb DB` into any database: no USE, no
- * database qualifiers in table DDL.
+ * database qualifiers in table DDL. Members are listed in load order: database, all
+ * schemas, all data, routines, views (placeholders first), triggers, events.
  */
 #ifndef LC_DUMP_MARIADB_H
 #define LC_DUMP_MARIADB_H

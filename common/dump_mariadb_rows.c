@@ -110,19 +110,18 @@ static int read_failed(MYSQL *db, const struct lc_dump_chunk *c, struct lc_err *
 static int put_big_value(struct text_out *o, enum lc_sql_class cls, const char *data,
                          size_t len, struct lc_err *err)
 {
-    lc_buf_append(&o->b, cls == LC_SQL_BINARY ? "0x" : "'", cls == LC_SQL_BINARY ? 2 : 1);
+    /* The same text as lc_sql_put_value(), cut into slices (escapes are per byte). */
+    if (cls == LC_SQL_BINARY)
+        lc_buf_puts(&o->b, "_binary");
+    lc_buf_putc(&o->b, '\'');
     for (size_t off = 0; off < len; off += ROWS_SLICE) {
         size_t n = len - off < ROWS_SLICE ? len - off : ROWS_SLICE;
 
-        if (cls == LC_SQL_BINARY)
-            lc_sql_put_hex_digits(&o->b, data + off, n);
-        else
-            lc_sql_put_escaped(&o->b, data + off, n);
+        lc_sql_put_escaped(&o->b, data + off, n);
         if (flush_text(o, err))
             return -1;
     }
-    if (cls != LC_SQL_BINARY)
-        lc_buf_putc(&o->b, '\'');
+    lc_buf_putc(&o->b, '\'');
     return 0;
 }
 

@@ -115,10 +115,6 @@ int lc_gz_writer_close(struct lc_gz_writer *w, uint64_t *out_raw, uint64_t *out_
     }
     if (flush_block(w, err) < 0)
         goto out;
-    if (fsync(w->fd) < 0) {
-        lc_err_sys(err, LC_E_IO, "cannot fsync '%s'", w->path);
-        goto out;
-    }
     if (out_raw)
         *out_raw = w->raw;
     if (out_packed)

@@ -24,8 +24,9 @@ struct lc_gz_writer *lc_gz_writer_open(const char *path, int level, struct lc_er
 int lc_gz_write(struct lc_gz_writer *w, const void *data, size_t len, struct lc_err *err);
 
 /*
- * Flushes the last block, fsyncs and closes the file, frees the writer (also on
- * failure). out_raw/out_packed (optional) receive the uncompressed and file sizes.
+ * Flushes the last block, closes the file, frees the writer (also on failure).
+ * out_raw/out_packed (optional) receive the uncompressed and file sizes. No fsync: the
+ * files are scratch parts, and what must be durable (the set) is fsynced by its writer.
  */
 int lc_gz_writer_close(struct lc_gz_writer *w, uint64_t *out_raw, uint64_t *out_packed,
                        struct lc_err *err);

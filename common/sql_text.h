@@ -1,7 +1,8 @@
 /*
- * SQL text for dump files: literals (strings with backslash escapes, hex, bit),
- * the class of a column's values from its information_schema DATA_TYPE, a DELIMITER
- * that does not occur in a routine body, and the mapping of identifiers to file names.
+ * SQL text for dump files: literals (strings and binary data with backslash escapes,
+ * hex, bit), the class of a column's values from its information_schema DATA_TYPE, a
+ * DELIMITER that does not occur in a routine body, and the mapping of identifiers to
+ * file names.
  * Pure functions with no connection: the dump files set their own sql_mode (never
  * NO_BACKSLASH_ESCAPES) and charset (utf8mb4), so the escaping can be fixed here.
  * For SQL sent on a live connection use lc_db_quote_string() (common/db.h), which
@@ -18,7 +19,7 @@
 enum lc_sql_class {
     LC_SQL_STRING = 0, /* '...' with \0 \n \r \\ \' \" \Z escaped */
     LC_SQL_NUMBER,     /* the server's text as is (integers, DECIMAL, FLOAT, DOUBLE, YEAR) */
-    LC_SQL_BINARY,     /* 0x<hex>, '' when empty (BLOB, BINARY, VARBINARY, geometry) */
+    LC_SQL_BINARY,     /* _binary'...' escaped as STRING (BLOB, BINARY, VARBINARY, geometry) */
     LC_SQL_BIT,        /* b'<bits>' from the raw bytes of a BIT column */
 };
 
@@ -36,11 +37,11 @@ void lc_sql_put_string(struct lc_buf *b, const char *data, size_t len);
  * value can be written in slices). */
 void lc_sql_put_escaped(struct lc_buf *b, const char *data, size_t len);
 
-/* Appends lowercase hex digits, two per byte, without the 0x. */
-void lc_sql_put_hex_digits(struct lc_buf *b, const void *data, size_t len);
-
 /* Appends 0x<lowercase hex>, or '' for len 0. */
 void lc_sql_put_hex(struct lc_buf *b, const void *data, size_t len);
+
+/* Appends _binary'<escaped data>': any bytes, taken as they are by the server. */
+void lc_sql_put_binary(struct lc_buf *b, const char *data, size_t len);
 
 /* Appends b'<8*len bits>' (b'0' for len 0). */
 void lc_sql_put_bits(struct lc_buf *b, const void *data, size_t len);

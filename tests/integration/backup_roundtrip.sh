@@ -62,7 +62,7 @@ lc_mysql -e "CREATE DATABASE lcbp3_copy CHARACTER SET utf8mb4"
 load() { zcat "$1" | lc_mysql lcbp3_copy || lc_fail "loading '$1' failed"; }
 for f in "$db_dir"/*.schema.sql.gz; do load "$f"; done
 for f in "$db_dir"/*.data.sql.gz; do load "$f"; done
-for f in "$db_dir"/views.sql.gz "$db_dir"/*.triggers.sql.gz "$db_dir"/routines.sql.gz "$db_dir"/events.sql.gz; do
+for f in "$db_dir"/database.sql.gz "$db_dir"/routines.sql.gz "$db_dir"/views.sql.gz "$db_dir"/*.triggers.sql.gz "$db_dir"/events.sql.gz; do
     [ -e "$f" ] && load "$f"
 done
 src=$(lc_checksum_tables "$LC_DB")
@@ -105,19 +105,27 @@ lc_assert_file_contains "$LC_METRICS_FILE" '^lcbp3_backup_last_success_timestamp
 lc_assert_file_contains "$LC_METRICS_FILE" '^lcbp3_backup_last_run_success 1$'
 lc_assert_file_contains "$LC_METRICS_FILE" "^lcbp3_backup_bytes $(stat -c %s "$set_path")\$"
 
-# a second and a third run; retention with keep_days=0 min_keep=2 keeps the newest two
+# two more runs; then retention with keep_days=0 min_keep=2: the dry run names the oldest
+# set and exits 1 without removing it, prune removes it, and a dry run after that is clean
 sleep 1.1
 lc_expect_exit 0 -- lc_tool backup --config "$conf" run --kind weekly
 sleep 1.1
+lc_expect_exit 0 -- lc_tool backup --config "$conf" run --kind manual
+lc_assert_eq 3 "$(ls "$LC_SPOOL_DIR"/*.tar | wc -l)" "sets within keep_days"
 lc_write_config "$conf" retention.min_keep=2 retention.keep_days=0
 lc_expect_exit 1 -- lc_tool backup --config "$conf" prune --dry-run
 lc_assert_file_contains "$LC_OUT" "^would remove +$(basename "$set_path")"
-lc_assert_file_exists "$set_path"
-lc_expect_exit 0 -- lc_tool backup --config "$conf" run --kind manual
-[ ! -e "$set_path" ] || lc_fail "retention after the third run kept the oldest set"
-[ ! -e "$set_path.sha256" ] || lc_fail "retention left the oldest sidecar"
-lc_assert_eq 2 "$(ls "$LC_SPOOL_DIR"/*.tar | wc -l)" "sets left after retention"
-lc_expect_exit 0 -- lc_tool backup --config "$conf" prune --dry-run
 lc_assert_file_contains "$LC_OUT" "^keep .*-manual\.tar .*newest verified set"
+lc_assert_file_exists "$set_path"
+lc_expect_exit 0 -- lc_tool backup --config "$conf" prune
+[ ! -e "$set_path" ] || lc_fail "prune kept the oldest set"
+[ ! -e "$set_path.sha256" ] || lc_fail "prune left the oldest sidecar"
+lc_expect_exit 0 -- lc_tool backup --config "$conf" prune --dry-run
+lc_assert_file_not_contains "$LC_OUT" "remove"
+# retention also runs after each backup: a fourth run leaves the newest two
+sleep 1.1
+lc_expect_exit 0 -- lc_tool backup --config "$conf" run
+lc_assert_file_contains "$LC_ERR" "retention: removed '.*-weekly\.tar'"
+lc_assert_eq 2 "$(ls "$LC_SPOOL_DIR"/*.tar | wc -l)" "sets left after retention"
 
 lc_pass

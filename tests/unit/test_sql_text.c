@@ -1,6 +1,6 @@
 /*
- * SQL text of the dump files: string literals survive every byte value (checked by
- * parsing them back as the server does), hex and bit literals, the value class of
+ * SQL text of the dump files: string and binary literals survive every byte value
+ * (checked by parsing them back as the server does), hex and bit literals, the value class of
  * each column type, DELIMITER choice, and identifiers turned into file names.
  */
 #include <stdarg.h>
@@ -107,6 +107,25 @@ static void test_string_cases(void **state)
     free(lit);
 }
 
+static void test_binary_every_byte(void **state)
+{
+    struct lc_buf b = LC_BUF_INIT;
+    char data[256];
+    char back[256];
+
+    (void)state;
+    for (int idx = 0; idx < 256; idx++)
+        data[idx] = (char)(255 - idx);
+    lc_sql_put_binary(&b, data, sizeof(data));
+    assert_memory_equal(b.data, "_binary'", 8);
+    assert_int_equal(parse_literal(b.data + 7, b.len - 7, back), 256);
+    assert_memory_equal(back, data, 256);
+    lc_buf_reset(&b);
+    lc_sql_put_binary(&b, "", 0);
+    assert_string_equal(b.data, "_binary''");
+    lc_buf_done(&b);
+}
+
 static void test_hex_and_bits(void **state)
 {
     struct lc_buf b = LC_BUF_INIT;
@@ -144,7 +163,7 @@ static void test_put_value(void **state)
     lc_sql_put_value(&b, LC_SQL_BINARY, NULL, 0);
     lc_buf_putc(&b, ',');
     lc_sql_put_value(&b, LC_SQL_STRING, "NULL", 4);
-    assert_string_equal(b.data, "NULL,'',-12.50,0x0000,b'00000001',NULL,'NULL'");
+    assert_string_equal(b.data, "NULL,'',-12.50,_binary'\\0\\0',b'00000001',NULL,'NULL'");
     lc_buf_done(&b);
 }
 
@@ -238,6 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_every_byte),
         cmocka_unit_test(test_string_cases),
+        cmocka_unit_test(test_binary_every_byte),
         cmocka_unit_test(test_hex_and_bits),
         cmocka_unit_test(test_put_value),
         cmocka_unit_test(test_class_of),
