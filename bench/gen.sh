@@ -11,7 +11,7 @@
 # and recreated. Rows are loaded without binary logging (SET sql_log_bin = 0).
 #   small   ~ 40 MB of table data, seconds
 #   medium  ~ 500 MB: 700 k audit rows, ~20 k sequences, 8 k long texts, 3.5 k blobs
-#   large   ~ 3 GB: 4 M audit rows with JSON + Thai, ~20 k sequences, 45 k long texts,
+#   large   ~ 3 GB: 4 M audit rows with JSON + Thai, ~20 k sequences, 60 k long texts,
 #           24 k blobs of 16 KiB on average
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ vars() {
     case $1 in
     small) echo "configs=480 years=5 audit_rows=50000 reservation_rows=5000 correspondence_rows=2000 body_paragraphs=4 attachment_rows=400 attachment_bytes=16384 zoo_rows=2000 by_year_rows=10000" ;;
     medium) echo "configs=4800 years=5 audit_rows=700000 reservation_rows=50000 correspondence_rows=8000 body_paragraphs=8 attachment_rows=3500 attachment_bytes=16384 zoo_rows=20000 by_year_rows=100000" ;;
-    large) echo "configs=4800 years=5 audit_rows=4000000 reservation_rows=200000 correspondence_rows=45000 body_paragraphs=8 attachment_rows=24000 attachment_bytes=16384 zoo_rows=50000 by_year_rows=500000" ;;
+    large) echo "configs=4800 years=5 audit_rows=4000000 reservation_rows=200000 correspondence_rows=60000 body_paragraphs=8 attachment_rows=24000 attachment_bytes=16384 zoo_rows=50000 by_year_rows=500000" ;;
     *) return 1 ;;
     esac
 }

@@ -271,9 +271,11 @@ lc_write_config() {
     mkdir -p "$LC_SPOOL_DIR" "$LC_LOCK_DIR" "$(dirname "$LC_METRICS_FILE")"
     chmod 700 "$LC_SPOOL_DIR" "$LC_LOCK_DIR"
     export LC_SPOOL_DIR LC_LOCK_DIR LC_METRICS_FILE
+    if [ "$mariadb" = yes ] && [ -z "${LC_BACKUP_PASSWORD_FILE:-}" ]; then
+        lc_create_backup_user
+    fi
     {
         if [ "$mariadb" = yes ]; then
-            [ -n "${LC_BACKUP_PASSWORD_FILE:-}" ] || lc_create_backup_user
             echo "[mariadb]"
             echo "host=127.0.0.1"
             echo "port=$MDB_PORT"
