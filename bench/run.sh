@@ -101,7 +101,7 @@ measure() {
     tf="$logs/$name.time"
     log="$logs/$name.log"
     for ((i = 1; i <= REPEAT; i++)); do
-        rm -rf "$output" "$LC_SPOOL_DIR"/*
+        rm -rf "$output" "${LC_SPOOL_DIR:?}"/*
         mkdir -p "$(dirname "$output")"
         sync
         rc=0

@@ -141,8 +141,8 @@ lc__stop_pid() { # PID SIGNAL SECONDS
 }
 
 lc__stop_all() {
-    local name kind pid
-    while read -r name kind; do
+    local name pid
+    while read -r name _; do
         [ -n "$name" ] || continue
         pid=$(lc__pid_of "$name")
         [ -n "$pid" ] && lc__stop_pid "$pid" TERM 60
@@ -150,8 +150,8 @@ lc__stop_all() {
 }
 
 lc__print_server_logs() {
-    local name kind log
-    while read -r name kind; do
+    local name log
+    while read -r name _; do
         [ -n "$name" ] || continue
         log="$LC_TMP/$name/server.log"
         [ -f "$log" ] || continue
@@ -164,6 +164,7 @@ lc__on_exit() {
     local rc=$?
     trap - EXIT
     set +e
+    kill -TERM "${LC_WATCHDOG_PID:-}" 2>/dev/null
     if [ "$rc" -ne 0 ]; then
         lc__print_server_logs
     fi
@@ -182,11 +183,25 @@ lc__on_exit() {
 if [ "$LC_PERSIST" = 0 ]; then
     trap lc__on_exit EXIT
     trap 'exit 1' INT TERM HUP
+    # watchdog: when this script dies without running its EXIT trap (SIGKILL), stop its
+    # servers and remove its directory; detached from stdout so meson does not wait for it
+    LC_OWNER_PID=$$
+    (
+        set +e
+        trap 'exit 0' TERM
+        trap '' INT HUP
+        while lc__alive "$LC_OWNER_PID"; do
+            sleep 0.5
+        done
+        lc__stop_all
+        [ "$LC_KEEP" = 1 ] || rm -rf "$LC_TMP"
+    ) </dev/null >/dev/null 2>&1 &
+    LC_WATCHDOG_PID=$!
 fi
 
-# lc__launch LOGFILE CMD...: start a server in the background, print its pid.
-# Tests: same process group as the script (meson's timeout kill reaches it).
-# Persistent mode: its own session, detached from our stdio.
+# lc__launch LOGFILE CMD...: start a server in the background; its pid goes to LC__PID.
+# Tests: a child of the test script, in its process group (meson's timeout kill reaches
+# it, and `wait` reaps it). Persistent mode: its own session, detached from our stdio.
 lc__launch() {
     local log=$1
     shift
@@ -195,7 +210,7 @@ lc__launch() {
     else
         "$@" </dev/null >>"$log" 2>&1 &
     fi
-    echo $!
+    LC__PID=$!
 }
 
 # ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ EOF
 # lc__mariadb_template: print the path of a pristine initialised datadir, creating it once
 # per build dir (keyed by the server version), under a lock
 lc__mariadb_template() {
-    local cache="${LC_CACHE_DIR:-$LC_BUILD_DIR/test-cache}" ver key tpl tmp
+    local cache="${LC_CACHE_DIR:-$LC_BUILD_DIR/test-cache}" ver key tpl tmp as_root
     ver=$(mariadbd --version 2>/dev/null | cksum | cut -d' ' -f1)
     key=$( (
         echo "$ver"
@@ -45,8 +45,10 @@ lc__mariadb_template() {
                 echo "skip-log-bin"
                 lc__mariadb_common_cnf
             } >"$tmp/my.cnf"
+            as_root=()
+            [ "$(id -u)" = 0 ] && as_root=(--user=root)
             if ! mariadb-install-db --defaults-file="$tmp/my.cnf" --auth-root-authentication-method=socket \
-                --auth-root-socket-user="$(id -un)" --skip-test-db $([ "$(id -u)" = 0 ] && echo --user=root) \
+                --auth-root-socket-user="$(id -un)" --skip-test-db ${as_root[@]+"${as_root[@]}"} \
                 >"$tmp/install.log" 2>&1; then
                 tail -n 50 "$tmp/install.log" >&2
                 rm -rf "$tmp"
@@ -126,7 +128,8 @@ lc_start_mariadb() {
             lc__mariadb_common_cnf
         } >"$d/my.cnf"
         echo "---- start $(date -u +%FT%TZ) attempt $attempt port $port" >>"$d/server.log"
-        pid=$(lc__launch "$d/server.log" mariadbd --defaults-file="$d/my.cnf" "$@")
+        lc__launch "$d/server.log" mariadbd --defaults-file="$d/my.cnf" "$@"
+        pid=$LC__PID
         for ((i = 0; i < 600; i++)); do # 60 s
             if lc__mariadb_ping "$sock"; then
                 # mariadbd writes its pid file; ours is the authoritative process id

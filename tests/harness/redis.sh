@@ -87,7 +87,8 @@ EOF
             fi
         )
         echo "---- start $(date -u +%FT%TZ) attempt $attempt port $port" >>"$d/server.log"
-        pid=$(lc__launch "$d/server.log" redis-server "$d/redis.conf" "$@")
+        lc__launch "$d/server.log" redis-server "$d/redis.conf" "$@"
+        pid=$LC__PID
         for ((i = 0; i < 300; i++)); do # 30 s
             if [ "$(lc__redis_cli_port "$port" "$name" PING 2>/dev/null)" = PONG ]; then
                 echo "$pid" >"$d/server.pid"
@@ -150,7 +151,7 @@ lc_redis_cli() {
 # slots 0-16383 assigned; exports REDIS_CLUSTER_NODES (host:port,host:port,host:port),
 # REDIS_CLUSTER_PORTS (space separated), REDIS_CLUSTER_NAMES, REDIS_CLUSTER_NAME
 lc_start_redis_cluster() {
-    local name=cluster n ports=() names=() nodes=() i p ok
+    local name=cluster n ports=() names=() nodes=() i ok
     if [ "${1:-}" = --name ]; then
         name=$2
         shift 2

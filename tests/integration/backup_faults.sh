@@ -4,6 +4,7 @@
 # concurrent run, SIGTERM and SIGKILL of the tool mid-run, a full spool file system.
 # After each: the documented exit code and message, no set without ".partial" that is
 # incomplete, earlier sets intact, and the next run succeeds.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 

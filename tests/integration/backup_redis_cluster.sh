@@ -3,6 +3,7 @@
 # key export per master under redis/<host>_<port>/, every RDB valid, and the exports of
 # all masters together restore the cluster's keys (types, TTL presence, values) into one
 # empty standalone server.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 

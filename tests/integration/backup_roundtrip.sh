@@ -5,6 +5,7 @@
 # `zcat | mariadb` into a NEW database and CHECKSUM TABLE gives the same figures table by
 # table, the RDB passes redis-check-rdb, keys.dump.gz restores with `redis-cli --pipe`
 # into an empty server key for key, list/prune/metrics tell the truth.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 

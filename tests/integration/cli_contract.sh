@@ -3,6 +3,7 @@
 # --check-config (secrets masked; 78 with file:line:key for bad config; 77 for a secret
 # file readable by others), usage errors 64, and "not implemented yet" 70 for commands
 # whose issue has not landed (never a fake success).
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
