@@ -17,9 +17,9 @@
 --   * FOREIGN KEY between configs and sequences (load order / foreign_key_checks);
 --   * a BEFORE DELETE trigger on document_number_reservations (numbers are never deleted);
 --   * routines/view/event/triggers carry DEFINER root@localhost (the seeding user).
--- Not included: FLOAT values that the server prints lossily (e.g. 1.2345678 prints as
--- 1.23457, so any text dump, mariadb-dump included, changes them); the FLOAT column below
--- only holds values that survive 6 significant digits.
+--   * type_zoo.f holds FLOAT values that the server prints lossily (1.2345678 prints as
+--     1.23457, so a naive text dump, mariadb-dump included, changes them): the dump
+--     must select FLOAT as DOUBLE to be faithful.
 
 SET NAMES utf8mb4;
 SET @lc_saved_fk = @@foreign_key_checks;
