@@ -94,9 +94,9 @@ int lc_cli_start(struct lc_cli *cli, const char *usage, struct lc_config *cfg, s
     return 1;
 }
 
-void lc_cli_log_begin(const struct lc_cli *cli, const char *command, const char *details)
+void lc_cli_log_begin(const struct lc_cli *cli, const struct lc_config *cfg, const char *command,
+                      const char *details)
 {
     lc_log_info("%s %s begin: version %s, config '%s'%s%s", cli->program, command, LC_VERSION,
-                cli->config_path ? cli->config_path : "(default)", details && *details ? ", " : "",
-                details ? details : "");
+                cfg->path, details && *details ? ", " : "", details ? details : "");
 }

@@ -60,7 +60,9 @@ int lc_cli_usage_error(struct lc_err *err, const char *program, const char *fmt,
  */
 int lc_cli_start(struct lc_cli *cli, const char *usage, struct lc_config *cfg, struct lc_err *err);
 
-/* Logs the begin line of a command with its effective options (no secrets). */
-void lc_cli_log_begin(const struct lc_cli *cli, const char *command, const char *details);
+/* Logs the begin line of a command with the config file read and the effective options
+ * (never secrets). */
+void lc_cli_log_begin(const struct lc_cli *cli, const struct lc_config *cfg, const char *command,
+                      const char *details);
 
 #endif

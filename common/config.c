@@ -20,7 +20,8 @@ struct load_state {
     struct lc_config *cfg;
     struct lc_err *err;
     int failed;
-    char *seen;            /* "\n"-joined "section\tkey" pairs, to catch duplicates */
+    char **seen;           /* "section\tkey" of every key read, to catch duplicates */
+    size_t n_seen;
 };
 
 static void *field_ptr(struct lc_config *cfg, struct lc_target_cfg *target,
@@ -256,18 +257,17 @@ static struct lc_target_cfg *target_get(struct lc_config *cfg, const char *name,
 
 static int seen_before(struct load_state *st, const char *section, const char *key)
 {
-    char *entry = lc_xasprintf("\n%s\t%s\n", section, key);
-    int found = st->seen && strstr(st->seen, entry) != NULL;
+    char *entry = lc_xasprintf("%s\t%s", section, key);
 
-    if (!found) {
-        char *joined = lc_xasprintf("%s%s", st->seen ? st->seen : "", entry + 1);
-
-        free(st->seen);
-        st->seen = lc_xasprintf("\n%s", joined);
-        free(joined);
+    for (size_t idx = 0; idx < st->n_seen; idx++) {
+        if (strcmp(st->seen[idx], entry) == 0) {
+            free(entry);
+            return 1;
+        }
     }
-    free(entry);
-    return found;
+    st->seen = lc_xrealloc(st->seen, (st->n_seen + 1) * sizeof(*st->seen));
+    st->seen[st->n_seen++] = entry;
+    return 0;
 }
 
 /* inih handler: returns 0 to report an error on the current line. */
@@ -363,7 +363,7 @@ static int check_consistency(const struct lc_config *cfg, struct lc_err *err)
 
 int lc_config_load(const char *path, struct lc_config *cfg, struct lc_err *err)
 {
-    struct load_state st = {cfg, err, 0, NULL};
+    struct load_state st = {cfg, err, 0, NULL, 0};
     const char *env = getenv("LCBP3_CONFIG");
     int line;
 
@@ -382,6 +382,8 @@ int lc_config_load(const char *path, struct lc_config *cfg, struct lc_err *err)
     ini_stop_on_first_error = true;
 
     line = ini_parse(path, on_key, &st);
+    for (size_t idx = 0; idx < st.n_seen; idx++)
+        free(st.seen[idx]);
     free(st.seen);
     if (line == -1) {
         lc_err_sys(err, access(path, F_OK) == 0 ? LC_E_NOPERM : LC_E_CONFIG,

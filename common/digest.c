@@ -12,6 +12,8 @@
 
 #include "common/mem.h"
 
+#define HASH_BUF (1 << 20)
+
 struct lc_sha256 {
     EVP_MD_CTX *md;
 };
@@ -55,33 +57,46 @@ void lc_sha256_free(struct lc_sha256 *ctx)
     free(ctx);
 }
 
-int lc_sha256_file(const char *path, char hex[65], struct lc_err *err)
+/* Feeds one file into ctx. */
+static int hash_file(struct lc_sha256 *ctx, const char *path, char *buf, struct lc_err *err)
 {
-    struct lc_sha256 *ctx = NULL;
-    char *buf = NULL;
     ssize_t n;
-    int fd;
-    int rc = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : LC_E_IO, "cannot open '%s'", path);
-    ctx = lc_sha256_new();
-    buf = lc_xmalloc(1 << 20);
-    while ((n = read(fd, buf, 1 << 20)) != 0) {
+    while ((n = read(fd, buf, HASH_BUF)) != 0) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            lc_err_sys(err, LC_E_IO, "cannot read '%s'", path);
-            goto out;
+            rc = lc_err_sys(err, LC_E_IO, "cannot read '%s'", path);
+            break;
         }
         lc_sha256_update(ctx, buf, (size_t)n);
     }
-    lc_sha256_final_hex(ctx, hex);
-    rc = 0;
-out:
     close(fd);
+    return rc;
+}
+
+int lc_sha256_files(char *const *paths, char hex[65], struct lc_err *err)
+{
+    struct lc_sha256 *ctx = lc_sha256_new();
+    char *buf = lc_xmalloc(HASH_BUF);
+    int rc = 0;
+
+    for (size_t idx = 0; rc == 0 && paths && paths[idx]; idx++)
+        rc = hash_file(ctx, paths[idx], buf, err);
+    if (rc == 0)
+        lc_sha256_final_hex(ctx, hex);
     free(buf);
     lc_sha256_free(ctx);
     return rc;
+}
+
+int lc_sha256_file(const char *path, char hex[65], struct lc_err *err)
+{
+    char *const paths[] = {(char *)path, NULL};
+
+    return lc_sha256_files(paths, hex, err);
 }

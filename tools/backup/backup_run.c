@@ -32,6 +32,8 @@ struct run_result {
     uint64_t rows;
     uint64_t redis_keys;
     size_t members;
+    double dump_seconds;      /* MariaDB + Redis into the work directory */
+    double write_seconds;     /* tar + SHA-256 + sidecar + publish */
     double duration;
 };
 
@@ -117,7 +119,7 @@ static void log_begin(const struct lc_config *cfg, const struct backup_opts *opt
              lc_strv_len(cfg->redis.nodes) > 1 ? ",..." : "", threads,
              cfg->backup.compression == LC_COMPRESS_NONE ? 0LL : (long long)cfg->backup.compression_level,
              opts->db_only ? ", db only" : opts->redis_only ? ", redis only" : "");
-    lc_cli_log_begin(&opts->cli, "run", details);
+    lc_cli_log_begin(&opts->cli, cfg, "run", details);
 }
 
 /* The dump and the set, inside the lock. */
@@ -133,8 +135,10 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
     char host[256] = "localhost";
     char *set_name = NULL, *work_dir = NULL;
     time_t started = time(NULL);
+    struct timespec t0;
     int rc = -1;
 
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&mdb, 0, sizeof(mdb));
     memset(&rds, 0, sizeof(rds));
     memset(&header, 0, sizeof(header));
@@ -163,6 +167,7 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
     }
     lc_progress_free(progress);
     progress = NULL;
+    res->dump_seconds = seconds_since(&t0);
     header.set_name = set_name;
     header.host = host;
     header.kind = lc_set_kind_name(opts->kind);
@@ -174,6 +179,7 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
         lc_err_prefix(err, "writing set '%s'", set_name);
         goto out;
     }
+    res->write_seconds = seconds_since(&t0) - res->dump_seconds;
     res->set_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
     res->rows = mdb.rows;
     res->redis_keys = rds.keys;
@@ -224,8 +230,9 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
     lc_format_size(res.set_bytes, size, sizeof(size));
     lc_format_duration((int64_t)(res.duration * 1000), took, sizeof(took));
     lc_log_info("lcbp3-backup run end: completed successfully: '%s', %zu members, %s, %" PRIu64
-                " rows, %" PRIu64 " redis keys, in %s",
-                res.set_path, res.members, size, res.rows, res.redis_keys, took);
+                " rows, %" PRIu64 " redis keys, in %s (dump %.2fs, set writing %.2fs)",
+                res.set_path, res.members, size, res.rows, res.redis_keys, took, res.dump_seconds,
+                res.write_seconds);
     printf("%s\n", res.set_path);
     fflush(stdout);
     rc = 0;
