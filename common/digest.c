@@ -93,10 +93,3 @@ int lc_sha256_files(char *const *paths, char hex[65], struct lc_err *err)
     lc_sha256_free(ctx);
     return rc;
 }
-
-int lc_sha256_file(const char *path, char hex[65], struct lc_err *err)
-{
-    char *const paths[] = {(char *)path, NULL};
-
-    return lc_sha256_files(paths, hex, err);
-}

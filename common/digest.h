@@ -17,9 +17,6 @@ void lc_sha256_update(struct lc_sha256 *ctx, const void *data, size_t len);
 void lc_sha256_final_hex(struct lc_sha256 *ctx, char hex[65]);
 void lc_sha256_free(struct lc_sha256 *ctx);
 
-/* SHA-256 of a whole file, as hex. */
-int lc_sha256_file(const char *path, char hex[65], struct lc_err *err);
-
 /* SHA-256 of the concatenation of the NULL-terminated list of files, as hex. */
 int lc_sha256_files(char *const *paths, char hex[65], struct lc_err *err);
 

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/units.h"
+
 enum log_shape { SHAPE_JOURNAL, SHAPE_TERMINAL, SHAPE_STAMPED };
 
 static const char *log_program = "lcbp3";
@@ -73,12 +75,8 @@ void lc_log(enum lc_log_level level, const char *fmt, ...)
         n = snprintf(line, sizeof(line), "\r\033[K%s: %s: ", log_program, level_word(level));
     } else {
         char stamp[32];
-        struct timespec now;
-        struct tm tm;
 
-        clock_gettime(CLOCK_REALTIME, &now);
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        lc_format_utc(time(NULL), stamp, sizeof(stamp));
         n = snprintf(line, sizeof(line), "%s %s[%ld] %s: ", stamp, log_program, (long)getpid(),
                      level_word(level));
     }

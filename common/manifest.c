@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "common/units.h"
 
 static void add_string(json_object *obj, const char *key, const char *value)
 {
@@ -19,10 +20,8 @@ static void add_time(json_object *obj, const char *key, time_t when)
 {
     char stamp[32];
     char *unix_key = lc_xasprintf("%s_unix", key);
-    struct tm tm;
 
-    gmtime_r(&when, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    lc_format_utc(when, stamp, sizeof(stamp));
     add_string(obj, key, stamp);
     json_object_object_add(obj, unix_key, json_object_new_int64((int64_t)when));
     free(unix_key);

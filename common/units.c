@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int bad_value(struct lc_err *err, const char *what, const char *s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -229,4 +230,14 @@ void lc_format_size(uint64_t bytes, char *buf, size_t len)
         u++;
     }
     snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+void lc_format_utc(time_t when, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (len == 0)
+        return;
+    if (!gmtime_r(&when, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        buf[0] = '\0';
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/error.h"
 
@@ -57,5 +58,11 @@ void lc_format_duration(int64_t ms, char *buf, size_t len);
  * `buf` (when len > 0); 16 bytes always suffice.
  */
 void lc_format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * Formats a time as ISO 8601 in UTC, "2026-11-24T02:00:00Z", the one shape the toolkit
+ * prints times in (logs, manifest, --json). 21 bytes suffice.
+ */
+void lc_format_utc(time_t when, char *buf, size_t len);
 
 #endif

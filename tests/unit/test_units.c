@@ -258,6 +258,23 @@ static void test_format_size(void **state)
     assert_string_equal(small, "1.");
 }
 
+static void test_format_utc(void **state)
+{
+    char buf[32];
+    char tiny[5] = "xxxx";
+
+    (void)state;
+    lc_format_utc(0, buf, sizeof(buf));
+    assert_string_equal(buf, "1970-01-01T00:00:00Z");
+    lc_format_utc(1795500000, buf, sizeof(buf));
+    assert_string_equal(buf, "2026-11-24T06:00:00Z");
+    lc_format_utc(951782400, buf, sizeof(buf)); /* a leap day */
+    assert_string_equal(buf, "2000-02-29T00:00:00Z");
+    lc_format_utc(0, tiny, sizeof(tiny)); /* too short: empty, never a cut-off time */
+    assert_string_equal(tiny, "");
+    lc_format_utc(0, buf, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_parse_uint),
         cmocka_unit_test(test_format_duration),
         cmocka_unit_test(test_format_size),
+        cmocka_unit_test(test_format_utc),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,14 +24,6 @@ static int targets_not_ready(const struct backup_opts *opts, struct lc_err *err)
                                           "can be listed and pruned");
 }
 
-static void format_time(time_t when, char *buf, size_t len)
-{
-    struct tm tm;
-
-    gmtime_r(&when, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void list_json(const struct lc_spool_list *sets, time_t now)
 {
     json_object *arr = json_object_new_array();
@@ -41,7 +33,7 @@ static void list_json(const struct lc_spool_list *sets, time_t now)
         json_object *obj = json_object_new_object();
         char stamp[32];
 
-        format_time(s->id.when, stamp, sizeof(stamp));
+        lc_format_utc(s->id.when, stamp, sizeof(stamp));
         json_object_object_add(obj, "name", json_object_new_string(s->name));
         json_object_object_add(obj, "path", json_object_new_string(s->path));
         json_object_object_add(obj, "host", json_object_new_string(s->id.host));
