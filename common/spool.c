@@ -4,6 +4,7 @@
 #include "common/spool.h"
 
 #include <dirent.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/units.h"
 
 static int newest_first(const void *a, const void *b)
 {
@@ -41,7 +43,7 @@ int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err
     while ((ent = readdir(d)) != NULL) {
         struct lc_spool_set set;
         struct stat st;
-        char *sidecar;
+        char *sidecar, *marker;
 
         memset(&set, 0, sizeof(set));
         if (lc_set_name_parse(ent->d_name, &set.id) < 0)
@@ -56,6 +58,10 @@ int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err
         sidecar = lc_xasprintf("%s.sha256", set.path);
         set.has_sidecar = access(sidecar, F_OK) == 0;
         free(sidecar);
+        marker = lc_xasprintf("%s.verified", set.path);
+        if (stat(marker, &st) == 0)
+            set.verified_at = st.st_mtime;
+        free(marker);
         if (list.len == cap) {
             cap = cap ? cap * 2 : 16;
             list.items = lc_xrealloc(list.items, cap * sizeof(*list.items));
@@ -84,21 +90,99 @@ int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err)
 {
     char *path = lc_xasprintf("%s/%s", dir, name);
     char *sidecar = lc_xasprintf("%s.sha256", path);
+    char *marker = lc_xasprintf("%s.verified", path);
+    const char *files[] = {path, sidecar, marker};
     int rc = -1;
 
-    if (unlink(path) < 0 && errno != ENOENT) {
-        lc_err_sys(err, LC_E_IO, "cannot remove '%s'", path);
-        goto out;
-    }
-    if (unlink(sidecar) < 0 && errno != ENOENT) {
-        lc_err_sys(err, LC_E_IO, "cannot remove '%s'", sidecar);
-        goto out;
+    for (size_t idx = 0; idx < 3; idx++) {
+        if (unlink(files[idx]) < 0 && errno != ENOENT) {
+            lc_err_sys(err, LC_E_IO, "cannot remove '%s'", files[idx]);
+            goto out;
+        }
     }
     rc = lc_fs_fsync_dir(dir, err);
 out:
     free(path);
     free(sidecar);
+    free(marker);
     return rc;
+}
+
+int lc_spool_mark_verified(const char *set_path, struct lc_err *err)
+{
+    char *marker = lc_xasprintf("%s.verified", set_path);
+    char stamp[32];
+    int rc;
+
+    lc_format_utc(time(NULL), stamp, sizeof(stamp));
+    rc = lc_fs_write_atomic(marker, stamp, strlen(stamp), 0600, err);
+    free(marker);
+    return rc;
+}
+
+static void print_json(const struct lc_spool_list *sets, time_t now, FILE *out)
+{
+    json_object *arr = json_object_new_array();
+
+    for (size_t idx = 0; idx < sets->len; idx++) {
+        const struct lc_spool_set *s = &sets->items[idx];
+        json_object *obj = json_object_new_object();
+        char stamp[32];
+
+        lc_format_utc(s->id.when, stamp, sizeof(stamp));
+        json_object_object_add(obj, "name", json_object_new_string(s->name));
+        json_object_object_add(obj, "path", json_object_new_string(s->path));
+        json_object_object_add(obj, "host", json_object_new_string(s->id.host));
+        json_object_object_add(obj, "kind", json_object_new_string(lc_set_kind_name(s->id.kind)));
+        json_object_object_add(obj, "time", json_object_new_string(stamp));
+        json_object_object_add(obj, "time_unix", json_object_new_int64((int64_t)s->id.when));
+        json_object_object_add(obj, "age_seconds", json_object_new_int64((int64_t)(now - s->id.when)));
+        json_object_object_add(obj, "size", json_object_new_int64((int64_t)s->size));
+        json_object_object_add(obj, "sidecar", json_object_new_boolean(s->has_sidecar));
+        if (s->verified_at) {
+            lc_format_utc(s->verified_at, stamp, sizeof(stamp));
+            json_object_object_add(obj, "verified_at", json_object_new_string(stamp));
+        } else {
+            json_object_object_add(obj, "verified_at", NULL);
+        }
+        json_object_array_add(arr, obj);
+    }
+    fprintf(out, "%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                               JSON_C_TO_STRING_SPACED |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(arr);
+}
+
+void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json, FILE *out)
+{
+    time_t now = time(NULL);
+
+    if (json) {
+        print_json(sets, now, out);
+        return;
+    }
+    if (sets->len == 0) {
+        fprintf(out, "no sets in the spool '%s'\n", dir);
+        return;
+    }
+    fprintf(out, "%-52s %-8s %-10s %10s  %s\n", "SET", "KIND", "AGE", "SIZE", "VERIFIED");
+    for (size_t idx = 0; idx < sets->len; idx++) {
+        const struct lc_spool_set *s = &sets->items[idx];
+        char age[32], size[32], verified[48];
+
+        lc_format_duration((int64_t)(now - s->id.when) * 1000, age, sizeof(age));
+        lc_format_size(s->size, size, sizeof(size));
+        if (!s->has_sidecar) {
+            snprintf(verified, sizeof(verified), "NO SIDECAR");
+        } else if (s->verified_at) {
+            lc_format_duration((int64_t)(now - s->verified_at) * 1000, verified, sizeof(verified));
+            strncat(verified, " ago", sizeof(verified) - strlen(verified) - 1);
+        } else {
+            snprintf(verified, sizeof(verified), "not yet");
+        }
+        fprintf(out, "%-52s %-8s %-10s %10s  %s\n", s->name, lc_set_kind_name(s->id.kind), age, size,
+                verified);
+    }
 }
 
 static int is_leftover(const char *name)

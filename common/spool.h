@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/set_name.h"
@@ -22,6 +24,7 @@ struct lc_spool_set {
     uint64_t size;
     struct lc_set_id id;
     int has_sidecar;          /* "<name>.sha256" exists */
+    time_t verified_at;       /* when a restore or a deep check last verified it; 0: never */
 };
 
 struct lc_spool_list {
@@ -33,8 +36,19 @@ struct lc_spool_list {
 int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err);
 void lc_spool_list_done(struct lc_spool_list *list);
 
-/* Removes "<name>" and "<name>.sha256" (the set first, so no set is left unverifiable). */
+/* Removes "<name>", "<name>.sha256" and "<name>.verified" (the set first, so no set is
+ * left unverifiable). */
 int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err);
+
+/*
+ * Records that the set at `set_path` (in the spool or not) was verified member by
+ * member just now: "<set_path>.verified", whose time is what lists show. Best effort:
+ * returns -1 with err set when the marker cannot be written (e.g. a read-only spool).
+ */
+int lc_spool_mark_verified(const char *set_path, struct lc_err *err);
+
+/* Prints a listing: a table (SET KIND AGE SIZE VERIFIED), or JSON with json. */
+void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json, FILE *out);
 
 /* Removes *.partial files and .work-* directories; logs each at warning level. */
 int lc_spool_sweep(const char *dir, struct lc_err *err);

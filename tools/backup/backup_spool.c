@@ -24,55 +24,13 @@ static int targets_not_ready(const struct backup_opts *opts, struct lc_err *err)
                                           "can be listed and pruned");
 }
 
-static void list_json(const struct lc_spool_list *sets, time_t now)
-{
-    json_object *arr = json_object_new_array();
-
-    for (size_t idx = 0; idx < sets->len; idx++) {
-        const struct lc_spool_set *s = &sets->items[idx];
-        json_object *obj = json_object_new_object();
-        char stamp[32];
-
-        lc_format_utc(s->id.when, stamp, sizeof(stamp));
-        json_object_object_add(obj, "name", json_object_new_string(s->name));
-        json_object_object_add(obj, "path", json_object_new_string(s->path));
-        json_object_object_add(obj, "host", json_object_new_string(s->id.host));
-        json_object_object_add(obj, "kind", json_object_new_string(lc_set_kind_name(s->id.kind)));
-        json_object_object_add(obj, "time", json_object_new_string(stamp));
-        json_object_object_add(obj, "time_unix", json_object_new_int64((int64_t)s->id.when));
-        json_object_object_add(obj, "age_seconds", json_object_new_int64((int64_t)(now - s->id.when)));
-        json_object_object_add(obj, "size", json_object_new_int64((int64_t)s->size));
-        json_object_object_add(obj, "sidecar", json_object_new_boolean(s->has_sidecar));
-        json_object_array_add(arr, obj);
-    }
-    printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(arr);
-}
-
 int backup_list(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
 {
     struct lc_spool_list sets = {NULL, 0};
-    time_t now = time(NULL);
 
     if (targets_not_ready(opts, err) < 0 || lc_spool_list(cfg->backup.spool_dir, &sets, err) < 0)
         return -1;
-    if (opts->cli.json) {
-        list_json(&sets, now);
-    } else if (sets.len == 0) {
-        printf("no sets in the spool '%s'\n", cfg->backup.spool_dir);
-    } else {
-        printf("%-52s %-8s %-10s %10s  %s\n", "SET", "KIND", "AGE", "SIZE", "SIDECAR");
-        for (size_t idx = 0; idx < sets.len; idx++) {
-            const struct lc_spool_set *s = &sets.items[idx];
-            char age[32], size[32];
-
-            lc_format_duration((int64_t)(now - s->id.when) * 1000, age, sizeof(age));
-            lc_format_size(s->size, size, sizeof(size));
-            printf("%-52s %-8s %-10s %10s  %s\n", s->name, lc_set_kind_name(s->id.kind), age, size,
-                   s->has_sidecar ? "yes" : "MISSING");
-        }
-    }
+    lc_spool_print(&sets, cfg->backup.spool_dir, opts->cli.json, stdout);
     lc_spool_list_done(&sets);
     return 0;
 }

@@ -1,23 +1,42 @@
 /*
- * lcbp3-restore: not built yet. It answers --help, --version and --check-config and exits 70
- * for its commands (see tools/stub.h) until its issue lands.
+ * lcbp3-restore: parse, load the config, dispatch to the command.
  */
-#include "tools/stub.h"
+#include <string.h>
 
-static const char usage[] =
-"Usage: lcbp3-restore [OPTIONS] COMMAND\n"
-    "Restore a backup set (or a legacy .sql, .sql.gz, .rdb) into MariaDB and Redis.\n"
-    "\n"
-    "Commands (not implemented yet: each exits 70):\n"
-    "  list [--target NAME]                          sets in the spool and on the targets\n"
-    "  db SET|FILE [--into DB] [--tables T1,T2] [--until TIME] [--yes]\n"
-    "  redis SET|FILE [--yes]\n"
-    "  set SET [--yes]                               database and Redis together\n";
+#include "tools/restore/restore.h"
+
+static int dispatch(const struct lc_config *cfg, const struct restore_opts *opts,
+                    struct lc_err *err)
+{
+    switch (opts->command) {
+    case RESTORE_CMD_LIST:
+        return restore_list(cfg, opts, err);
+    case RESTORE_CMD_DB:
+        return restore_db(cfg, opts, err);
+    case RESTORE_CMD_REDIS:
+        return restore_redis(cfg, opts, err);
+    case RESTORE_CMD_SET:
+        return restore_set(cfg, opts, err);
+    case RESTORE_CMD_NONE:
+        break;
+    }
+    return lc_err_set(err, LC_E_USAGE, "a command is required");
+}
 
 int main(int argc, char **argv)
 {
-    static const char *const commands[] = {"list", "db", "redis", "set", (const char *)0};
-    static const struct stub_tool tool = {"lcbp3-restore", usage, commands};
+    struct lc_err err = LC_ERR_INIT;
+    struct lc_config cfg;
+    struct restore_opts opts;
+    int rc;
 
-    return stub_main(&tool, argc, argv);
+    memset(&cfg, 0, sizeof(cfg));
+    rc = restore_parse_args(argc, argv, &opts, &err);
+    if (rc == 0)
+        rc = lc_cli_start(&opts.cli, restore_usage, &cfg, &err);
+    if (rc > 0)
+        rc = dispatch(&cfg, &opts, &err);
+    lc_config_done(&cfg);
+    restore_opts_done(&opts);
+    return lc_main_exit(opts.cli.program, rc, &err);
 }

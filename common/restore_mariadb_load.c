@@ -1,0 +1,221 @@
+/*
+ * Loading one dump member or legacy dump into a connection (see restore_mariadb_load.h).
+ */
+#include "common/restore_mariadb_load.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mysqld_error.h>
+
+#include "common/buf.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/signals.h"
+#include "common/sql_rewrite.h"
+#include "common/sql_stream.h"
+
+#define READ_CHUNK (1024 * 1024)
+#define EXCERPT 60
+
+struct load_state {
+    MYSQL *db;
+    const struct lc_load_source *src;
+    struct lc_load_counts *counts;
+    struct lc_buf rewritten;
+    struct lc_buf scratch;
+    int warned_definer;
+};
+
+/* 1 when the statement starts with `word` (case-insensitive) followed by a non-letter. */
+static int starts_with_word(const char *text, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+
+    return len >= n && strncasecmp(text, word, n) == 0 &&
+           (len == n || !isalnum((unsigned char)text[n]));
+}
+
+static int is_insert(const char *text, size_t len)
+{
+    return starts_with_word(text, len, "INSERT") || starts_with_word(text, len, "REPLACE");
+}
+
+/* Runs one statement and drains its results; returns the server's errno, 0 if ok. */
+static unsigned run_statement(MYSQL *db, const char *text, size_t len)
+{
+    int status;
+
+    if (mysql_real_query(db, text, len))
+        return mysql_errno(db);
+    do {
+        MYSQL_RES *res = mysql_store_result(db);
+
+        if (res)
+            mysql_free_result(res);
+        else if (mysql_field_count(db))
+            return mysql_errno(db);
+        status = mysql_next_result(db);
+        if (status > 0)
+            return mysql_errno(db);
+    } while (status == 0);
+    return 0;
+}
+
+static int statement_failed(struct load_state *st, const char *text, size_t len, uint64_t line,
+                            struct lc_err *err)
+{
+    char what[300];
+    char excerpt[EXCERPT + 4];
+    size_t n = 0;
+
+    for (size_t idx = 0; idx < len && n < EXCERPT; idx++)
+        excerpt[n++] = (unsigned char)text[idx] < 0x20 ? ' ' : text[idx];
+    excerpt[n] = '\0';
+    if (len > EXCERPT)
+        memcpy(excerpt + n, "...", 4);
+    snprintf(what, sizeof(what), "'%s' line %llu", st->src->name, (unsigned long long)line);
+    lc_db_fail(st->db, err, what);
+    if (!err->hint[0])
+        lc_err_hint(err, "the statement was: %s", excerpt);
+    if (mysql_errno(st->db) == ER_NET_PACKET_TOO_LARGE)
+        lc_err_hint(err, "a statement is larger than the server's max_allowed_packet; raise it "
+                         "(e.g. SET GLOBAL max_allowed_packet=1073741824) and run again");
+    return -1;
+}
+
+/* Applies the source's rewrites; returns the text to run (st->rewritten or the input). */
+static const char *rewrite(struct load_state *st, const char *text, size_t *len)
+{
+    const struct lc_load_source *src = st->src;
+    const char *cur = text;
+
+    if (is_insert(text, *len))
+        return text;
+    if (src->qualify_db && starts_with_word(text, *len, "CREATE")) {
+        lc_buf_reset(&st->rewritten);
+        if (lc_sql_qualify_references(&st->rewritten, cur, *len, src->qualify_db)) {
+            cur = st->rewritten.data;
+            *len = st->rewritten.len;
+        }
+    }
+    if (src->rename_from) {
+        lc_buf_reset(&st->scratch);
+        if (lc_sql_rename_schema(&st->scratch, cur, *len, src->rename_from, src->rename_to)) {
+            lc_buf_reset(&st->rewritten);
+            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
+            cur = st->rewritten.data;
+            *len = st->rewritten.len;
+        }
+    }
+    if (src->strip_definer) {
+        lc_buf_reset(&st->scratch);
+        if (lc_sql_strip_definer(&st->scratch, cur, *len)) {
+            lc_buf_reset(&st->rewritten);
+            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
+            cur = st->rewritten.data;
+            *len = st->rewritten.len;
+        }
+    }
+    return cur;
+}
+
+static int on_statement(void *ctx, char *text, size_t len, uint64_t line, struct lc_err *err)
+{
+    struct load_state *st = ctx;
+    const char *sql;
+    unsigned num;
+
+    if (st->src->legacy &&
+        (starts_with_word(text, len, "USE") ||
+         (starts_with_word(text, len, "CREATE") && len > 15 &&
+          strncasecmp(text + 6 + strspn(text + 6, " \t\r\n"), "DATABASE", 8) == 0))) {
+        lc_log_debug("'%s' line %llu: skipped (the dump is restored into the chosen database)",
+                     st->src->name, (unsigned long long)line);
+        return 0;
+    }
+    sql = rewrite(st, text, &len);
+    num = run_statement(st->db, sql, len);
+    if (num == ER_SPECIFIC_ACCESS_DENIED_ERROR && !st->src->strip_definer) {
+        lc_buf_reset(&st->scratch);
+        if (lc_sql_strip_definer(&st->scratch, sql, len)) {
+            if (!st->warned_definer)
+                lc_log_warn("'%s': this account may not create objects for other definers; "
+                            "they are created with the restoring account as definer",
+                            st->src->name);
+            st->warned_definer = 1;
+            sql = st->scratch.data;
+            len = st->scratch.len;
+            num = run_statement(st->db, sql, len);
+        }
+    }
+    if (num)
+        return statement_failed(st, sql, len, line, err);
+    st->counts->statements++;
+    if (is_insert(sql, len)) {
+        my_ulonglong affected = mysql_affected_rows(st->db);
+
+        if (affected != (my_ulonglong)-1)
+            st->counts->rows += affected;
+    }
+    return 0;
+}
+
+int lc_restore_load(MYSQL *db, const struct lc_load_source *src, struct lc_load_counts *counts,
+                    struct lc_err *err)
+{
+    struct load_state st = {db, src, counts, LC_BUF_INIT, LC_BUF_INIT, 0};
+    struct lc_gz_reader *r = lc_gz_reader_open(src->fd, src->offset, src->length, src->input,
+                                               src->name);
+    struct lc_sql_stream *stream = lc_sql_stream_new(src->name, on_statement, &st);
+    char *chunk = lc_xmalloc(READ_CHUNK);
+    uint64_t reported = 0;
+    int rc = -1;
+
+    if (!r) {
+        lc_err_set(err, LC_E_SOFTWARE, "'%s': cannot open a reader", src->name);
+        goto out;
+    }
+    for (;;) {
+        size_t got;
+        uint64_t consumed;
+
+        if (src->stop && *src->stop) {
+            lc_err_set(err, LC_E_TEMPFAIL, "'%s': stopped because another loader failed",
+                       src->name);
+            goto out;
+        }
+        if (lc_check_interrupted(err) || lc_gz_read(r, chunk, READ_CHUNK, &got, err))
+            goto out;
+        consumed = lc_gz_reader_consumed(r);
+        lc_progress_add(src->progress, consumed - reported);
+        reported = consumed;
+        if (got == 0)
+            break;
+        if (lc_sql_stream_feed(stream, chunk, got, err))
+            goto out;
+    }
+    if (lc_sql_stream_finish(stream, err))
+        goto out;
+    rc = 0;
+out:
+    free(chunk);
+    lc_sql_stream_free(stream);
+    lc_gz_reader_close(r);
+    lc_buf_done(&st.rewritten);
+    lc_buf_done(&st.scratch);
+    return rc;
+}
+
+int lc_restore_session(MYSQL *db, int *out_binlog_off, struct lc_err *err)
+{
+    struct lc_err ignored = LC_ERR_INIT;
+
+    if (lc_db_exec(db, "SET SESSION foreign_key_checks=0, unique_checks=0", err))
+        return -1;
+    *out_binlog_off = lc_db_exec(db, "SET SESSION sql_log_bin=0", &ignored) == 0;
+    return 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * lcbp3-restore's command line: the options table, the usage text and the checks of
+ * which option goes with which command.
+ */
+#include <string.h>
+
+#include "common/db.h"
+#include "common/mem.h"
+#include "tools/restore/restore.h"
+
+enum {
+    OPT_INTO = LC_OPT_TOOL,
+    OPT_TABLES,
+    OPT_UNTIL,
+    OPT_RDB_TO,
+    OPT_TARGET,
+    OPT_YES,
+};
+
+const char restore_usage[] =
+    "Usage: lcbp3-restore [OPTIONS] COMMAND\n"
+    "Restore a backup set (or a legacy .sql, .sql.gz, .rdb made by the old scripts) into\n"
+    "MariaDB and Redis. Every member's SHA-256 is checked before anything is touched.\n"
+    "SET is a set name from 'lcbp3-restore list', 'latest', or a path.\n"
+    "\n"
+    "Commands:\n"
+    "  list  the sets in the spool, newest first (--json for scripts)\n"
+    "  db SET|FILE [--into DB] [--tables T1,T2] [--yes]\n"
+    "        restore the MariaDB part: tables loaded in parallel into a staging database,\n"
+    "        then moved over the old ones in one RENAME; then triggers, views, routines\n"
+    "        and events. --into restores into another database (created if missing;\n"
+    "        definers and database names rewritten). --tables restores only those tables\n"
+    "        and their triggers. A legacy .sql/.sql.gz dump is loaded as it is.\n"
+    "  redis SET|FILE [--yes] [--rdb-to DIR]\n"
+    "        replay the set's key export into the running Redis (RESTORE ... REPLACE\n"
+    "        ABSTTL; expired keys are skipped, other keys left alone); --rdb-to writes\n"
+    "        DIR/dump.rdb for a stopped server instead (also from a legacy .rdb)\n"
+    "  set SET [--yes]  Redis, then MariaDB, from one set\n"
+    "\n"
+    "Restoring over the configured production database or Redis asks for a typed\n"
+    "confirmation; without a terminal it needs --yes.\n"
+    "  --until TIME  point-in-time recovery: not implemented yet (exit 70)\n";
+
+static const struct {
+    const char *name;
+    enum restore_command command;
+} commands[] = {
+    {"list", RESTORE_CMD_LIST},
+    {"db", RESTORE_CMD_DB},
+    {"redis", RESTORE_CMD_REDIS},
+    {"set", RESTORE_CMD_SET},
+};
+
+#define ONLY(cmd) (1u << (cmd))
+
+static int check_combination(struct restore_opts *opts, unsigned seen, struct lc_err *err)
+{
+    static const struct {
+        int opt;
+        const char *name;
+        unsigned allowed;
+    } rules[] = {
+        {OPT_INTO, "--into", ONLY(RESTORE_CMD_DB)},
+        {OPT_TABLES, "--tables", ONLY(RESTORE_CMD_DB)},
+        {OPT_UNTIL, "--until", ONLY(RESTORE_CMD_DB)},
+        {OPT_RDB_TO, "--rdb-to", ONLY(RESTORE_CMD_REDIS)},
+        {OPT_TARGET, "--target", ONLY(RESTORE_CMD_LIST)},
+        {OPT_YES, "--yes", ONLY(RESTORE_CMD_DB) | ONLY(RESTORE_CMD_REDIS) | ONLY(RESTORE_CMD_SET)},
+    };
+
+    for (size_t idx = 0; idx < sizeof(rules) / sizeof(rules[0]); idx++)
+        if ((seen & (1u << (rules[idx].opt - LC_OPT_TOOL))) &&
+            !(rules[idx].allowed & ONLY(opts->command)))
+            return lc_cli_usage_error(err, opts->cli.program, "option '%s' does not apply to '%s'",
+                                      rules[idx].name, opts->command_name);
+    return 0;
+}
+
+/* Splits "a,b,c" into a new NULL-terminated list; empty names are a usage error. */
+static int parse_tables(struct restore_opts *opts, const char *arg, struct lc_err *err)
+{
+    size_t n = 1;
+    const char *p = arg;
+
+    for (const char *c = arg; *c; c++)
+        n += *c == ',';
+    lc_strv_free(opts->tables);
+    opts->tables = lc_xcalloc(n + 1, sizeof(char *));
+    for (size_t idx = 0; idx < n; idx++) {
+        size_t len = strcspn(p, ",");
+
+        if (len == 0)
+            return lc_cli_usage_error(err, opts->cli.program, "--tables '%s' has an empty name",
+                                      arg);
+        opts->tables[idx] = lc_xstrndup(p, len);
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct lc_err *err)
+{
+    static const struct option longopts[] = {
+        LC_CLI_LONGOPTS,
+        {"into", required_argument, NULL, OPT_INTO},
+        {"tables", required_argument, NULL, OPT_TABLES},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"rdb-to", required_argument, NULL, OPT_RDB_TO},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"yes", no_argument, NULL, OPT_YES},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned seen = 0;
+    int opt;
+
+    memset(opts, 0, sizeof(*opts));
+    opts->cli.program = "lcbp3-restore";
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, LC_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+        if (lc_cli_common_option(&opts->cli, opt, optarg))
+            continue;
+        switch (opt) {
+        case OPT_INTO:
+            opts->into = optarg;
+            break;
+        case OPT_TABLES:
+            if (parse_tables(opts, optarg, err))
+                return -1;
+            break;
+        case OPT_UNTIL:
+            opts->until = optarg;
+            break;
+        case OPT_RDB_TO:
+            opts->rdb_to = optarg;
+            break;
+        case OPT_TARGET:
+            opts->target = optarg;
+            break;
+        case OPT_YES:
+            opts->yes = 1;
+            break;
+        case ':':
+            return lc_cli_usage_error(err, opts->cli.program, "option '%s' needs a value",
+                                      argv[optind - 1]);
+        default:
+            return lc_cli_usage_error(err, opts->cli.program, "unknown option '%s'",
+                                      argv[optind - 1]);
+        }
+        if (opt >= LC_OPT_TOOL)
+            seen |= 1u << (opt - LC_OPT_TOOL);
+    }
+    if (opts->cli.help || opts->cli.version || opts->cli.check_config)
+        return 0;
+    if (optind >= argc)
+        return lc_cli_usage_error(err, opts->cli.program, "a command is required");
+    opts->command_name = argv[optind];
+    for (size_t idx = 0; idx < sizeof(commands) / sizeof(commands[0]); idx++)
+        if (strcmp(argv[optind], commands[idx].name) == 0)
+            opts->command = commands[idx].command;
+    if (opts->command == RESTORE_CMD_NONE)
+        return lc_cli_usage_error(err, opts->cli.program, "unknown command '%s'", argv[optind]);
+    optind++;
+    if (opts->command != RESTORE_CMD_LIST) {
+        if (optind >= argc)
+            return lc_cli_usage_error(err, opts->cli.program,
+                                      "'%s' needs a SET (a set name, 'latest' or a path)",
+                                      opts->command_name);
+        opts->source = argv[optind++];
+    }
+    if (optind < argc)
+        return lc_cli_usage_error(err, opts->cli.program, "unexpected argument '%s'", argv[optind]);
+    if (opts->into && !lc_db_ident_valid(opts->into))
+        return lc_cli_usage_error(err, opts->cli.program, "--into '%s' is not a valid database name",
+                                  opts->into);
+    return check_combination(opts, seen, err);
+}
+
+void restore_opts_done(struct restore_opts *opts)
+{
+    lc_strv_free(opts->tables);
+    opts->tables = NULL;
+}
