@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh — times lcbp3-backup against its peers IN THE SAME RUN, on the same server
-# and data, and prints the ratios against the targets of issue 2. See bench/README.md.
+# bench/run.sh — times lcbp3-backup and lcbp3-restore against their peers IN THE SAME RUN,
+# on the same server and data, and prints the ratios against the targets of issues 2 and 3. See bench/README.md.
 #
 #   bench/run.sh [small|medium|large]        (./dev bench SIZE builds first)
 #
@@ -32,7 +32,7 @@ die() {
     exit 1
 }
 [ -x "$ours" ] || die "$ours is not built (run ./dev build, or ./dev bench $size)"
-for c in mariadb-dump mydumper gzip timeout du; do
+for c in mariadb-dump mariadb mydumper myloader gzip gunzip timeout du; do
     command -v "$c" >/dev/null || die "'$c' is missing (./dev bench installs it)"
 done
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package 'time')"
@@ -137,6 +137,54 @@ measure dump_gzip "$out/dump.sql.gz" bash -c 'set -o pipefail; mariadb-dump --de
 measure mydumper_c "$out/mydumper-c" mydumper --defaults-file="$peer_cnf" -B "$LC_DB" -o "$out/mydumper-c" -t "$THREADS" -c -G -E -R -v 1
 measure mydumper "$out/mydumper" mydumper --defaults-file="$peer_cnf" -B "$LC_DB" -o "$out/mydumper" -t "$THREADS" -G -E -R -v 1
 
+# ---- restore: ours against `gunzip -c | mariadb` and myloader, each into a fresh database
+lc_create_admin_user
+admin_cnf="$LC_TMP/secrets/admin.cnf"
+(
+    umask 077
+    printf '[client]\nhost=127.0.0.1\nport=%s\nuser=%s\npassword=%s\n' "$MDB_PORT" "$LC_ADMIN_USER" "$(cat "$LC_ADMIN_PASSWORD_FILE")" >"$admin_cnf"
+)
+rconf="$LC_TMP/restore.conf"
+lc_write_config "$rconf" --redis none mariadb.user="$LC_ADMIN_USER" mariadb.password_file="$LC_ADMIN_PASSWORD_FILE"
+restore_tool="$BUILD/tools/restore/lcbp3-restore"
+[ -x "$restore_tool" ] || die "$restore_tool is not built"
+rm -rf "${LC_SPOOL_DIR:?}"/*
+"$ours" --config "$conf" run --no-ship --db-only >"$logs/restore-input.log" 2>&1 || die "the input set for the restore failed"
+restore_db=lcbp3_bench_restore
+# measure_restore NAME CMD...: drops the target first; best wall time, peak RSS
+measure_restore() {
+    local name=$1 i tf log rc w r
+    shift
+    tf="$logs/$name.time"
+    log="$logs/$name.log"
+    for ((i = 1; i <= REPEAT; i++)); do
+        lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
+        [ "$name" = ours_restore ] || lc_mysql -e "CREATE DATABASE $restore_db CHARACTER SET utf8mb4"
+        sync
+        rc=0
+        timeout -k 10 "$limit" /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$log" 2>&1 </dev/null || rc=$?
+        if [ "$rc" != 0 ]; then
+            echo "bench: '$name' failed (exit $rc$([ "$rc" = 124 ] && echo ", over ${limit}s")); last lines of its output:" >&2
+            tail -n 20 "$log" >&2
+            WALL[$name]=FAILED
+            return 0
+        fi
+        read -r w r < <(tail -n 1 "$tf")
+        if [ -z "${WALL[$name]:-}" ] || awk -v a="$w" -v b="${WALL[$name]}" 'BEGIN { exit !(a < b) }'; then
+            WALL[$name]=$w
+        fi
+        [ "${RSS[$name]:-0}" -lt "$r" ] && RSS[$name]=$r
+        printf 'bench: %-14s run %d: %8.2f s  %7.1f MiB RSS\n' "$name" "$i" "$w" "$(awk -v k="$r" 'BEGIN { print k / 1024 }')"
+    done
+}
+measure_restore ours_restore "$restore_tool" --config "$rconf" db latest --into "$restore_db" --yes
+restored=$(lc_checksum_tables "$restore_db")
+[ "$restored" = "$(lc_checksum_tables "$LC_DB")" ] || die "our restore does not reproduce the source (CHECKSUM TABLE differs)"
+measure_restore gunzip_mariadb bash -c 'set -o pipefail; gunzip -c "$1" | mariadb --defaults-file="$2" "$3"' \
+    _ "$out/dump.sql.gz" "$admin_cnf" "$restore_db"
+measure_restore myloader myloader --defaults-file="$admin_cnf" -d "$out/mydumper-c" -B "$restore_db" -t "$THREADS" -o -v 1
+lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
+
 report() {
     local n
     echo
@@ -182,6 +230,22 @@ report() {
         ratio "share of tar + SHA-256 in our run" "" "" 0.05
     fi
     ratio "(info) wall: ours / uncompressed mydumper" "${WALL[ours]:-}" "${WALL[mydumper]:-}" "-"
+    echo
+    printf '%-44s %9s %11s\n' "restore command" "wall s" "peak RSS"
+    for n in ours_restore gunzip_mariadb myloader; do
+        printf '%-44s %9s %11s\n' "$(case $n in
+            ours_restore) echo "lcbp3-restore db latest --into" ;;
+            gunzip_mariadb) echo "gunzip -c dump.sql.gz | mariadb" ;;
+            myloader) echo "myloader -t $THREADS (mydumper -c files)" ;;
+            esac)" "${WALL[$n]:-?}" \
+            "$([ "${WALL[$n]:-FAILED}" = FAILED ] && echo - || awk -v k="${RSS[$n]}" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
+    done
+    echo
+    ratio "restore wall: ours / (gunzip | mariadb)" "${WALL[ours_restore]:-}" "${WALL[gunzip_mariadb]:-}" 0.35
+    ratio "restore wall: ours / myloader" "${WALL[ours_restore]:-}" "${WALL[myloader]:-}" 0.8
+    if [ "${WALL[ours_restore]:-FAILED}" != FAILED ]; then
+        awk -v k="${RSS[ours_restore]}" 'BEGIN { m = k / 1024; printf "%-44s %9.1f  target <= %-5s %s\n", "peak RSS of our restore, MiB", m, 128, (m <= 128 ? "MET" : "MISSED") }'
+    fi
 }
 
 mkdir -p "$BENCH/results"

@@ -160,6 +160,21 @@ out:
     return rc;
 }
 
+/* Staging databases of an earlier restore that was killed (the server keeps them). */
+static int warn_leftovers(MYSQL *db, struct lc_err *err)
+{
+    char **names = NULL;
+
+    if (query_names(db, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
+                        "LIKE 'lcbp3\\_restore\\_%'", &names, err))
+        return -1;
+    for (size_t idx = 0; names[idx]; idx++)
+        lc_log_warn("database '%s' was left by an interrupted restore; once no restore runs, "
+                    "drop it: DROP DATABASE `%s`", names[idx], names[idx]);
+    lc_strv_free(names);
+    return 0;
+}
+
 int lc_restore_db_plan_make(MYSQL *db, const struct lc_set_reader *set,
                             const struct lc_restore_db_request *req,
                             struct lc_restore_db_plan *out, struct lc_err *err)
@@ -176,7 +191,8 @@ int lc_restore_db_plan_make(MYSQL *db, const struct lc_set_reader *set,
                    set->manifest.set_name ? set->manifest.set_name : set->path, req->source_db);
         goto fail;
     }
-    if (collect_tables(set, req, &plan, err) || inspect_target(db, &plan, err))
+    if (collect_tables(set, req, &plan, err) || inspect_target(db, &plan, err) ||
+        warn_leftovers(db, err))
         goto fail;
     if (plan.target_exists) {
         plan.staging_db = lc_xasprintf("lcbp3_restore_%ld", (long)getpid());
@@ -557,8 +573,11 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
         if (mark_referenced(db, plan, err) || drop_old_triggers(db, plan, err))
             goto out;
         swapped = 1;
-        if (swap_tables(db, plan, err))
-            goto out;
+        if (swap_tables(db, plan, err)) {
+            lc_log_warn("the scratch databases '%s' and '%s' are kept for the repair",
+                        plan->staging_db, plan->old_db);
+            return -1;
+        }
     }
     swapped = 1;
     for (size_t idx = 0; idx < plan->n_tables; idx++) {
@@ -579,12 +598,15 @@ out:
         if (created) {
             struct lc_err ignored = LC_ERR_INIT;
 
-            database_ddl(db, "DROP DATABASE IF EXISTS", target, &ignored);
-            lc_err_hint(err, "nothing was restored: the database '%s' this run created was "
-                             "dropped again", target);
+            if (database_ddl(db, "DROP DATABASE IF EXISTS", target, &ignored) == 0)
+                lc_err_hint(err, "nothing was restored: the database '%s' this run created was "
+                                 "dropped again", target);
+            else
+                lc_err_hint(err, "the database '%s' this run created is incomplete and could not "
+                                 "be dropped: drop it before using it", target);
         } else {
-            lc_err_hint(err, "nothing in '%s' was changed: the tables were being loaded into a "
-                             "staging database, now dropped", target);
+            lc_err_hint(err, "nothing in '%s' was changed: the tables were being loaded into "
+                             "the staging database '%s'", target, plan->staging_db);
         }
     } else if (rc && !err->hint[0]) {
         lc_err_hint(err, "the tables of '%s' were replaced; triggers, routines, views or events "

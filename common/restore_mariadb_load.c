@@ -44,13 +44,17 @@ static int is_insert(const char *text, size_t len)
     return starts_with_word(text, len, "INSERT") || starts_with_word(text, len, "REPLACE");
 }
 
-/* Runs one statement and drains its results; returns the server's errno, 0 if ok. */
-static unsigned run_statement(MYSQL *db, const char *text, size_t len)
+/* Runs one statement and drains its results; returns the server's errno, 0 if ok.
+ * *out_rows gets the rows it affected. */
+static unsigned run_statement(MYSQL *db, const char *text, size_t len, uint64_t *out_rows)
 {
+    my_ulonglong affected;
     int status;
 
     if (mysql_real_query(db, text, len))
         return mysql_errno(db);
+    affected = mysql_affected_rows(db);
+    *out_rows = affected == (my_ulonglong)-1 ? 0 : (uint64_t)affected;
     do {
         MYSQL_RES *res = mysql_store_result(db);
 
@@ -127,6 +131,7 @@ static int on_statement(void *ctx, char *text, size_t len, uint64_t line, struct
 {
     struct load_state *st = ctx;
     const char *sql;
+    uint64_t rows = 0;
     unsigned num;
 
     if (st->src->legacy &&
@@ -138,7 +143,7 @@ static int on_statement(void *ctx, char *text, size_t len, uint64_t line, struct
         return 0;
     }
     sql = rewrite(st, text, &len);
-    num = run_statement(st->db, sql, len);
+    num = run_statement(st->db, sql, len, &rows);
     if (num == ER_SPECIFIC_ACCESS_DENIED_ERROR && !st->src->strip_definer) {
         lc_buf_reset(&st->scratch);
         if (lc_sql_strip_definer(&st->scratch, sql, len)) {
@@ -149,18 +154,14 @@ static int on_statement(void *ctx, char *text, size_t len, uint64_t line, struct
             st->warned_definer = 1;
             sql = st->scratch.data;
             len = st->scratch.len;
-            num = run_statement(st->db, sql, len);
+            num = run_statement(st->db, sql, len, &rows);
         }
     }
     if (num)
         return statement_failed(st, sql, len, line, err);
     st->counts->statements++;
-    if (is_insert(sql, len)) {
-        my_ulonglong affected = mysql_affected_rows(st->db);
-
-        if (affected != (my_ulonglong)-1)
-            st->counts->rows += affected;
-    }
+    if (is_insert(sql, len))
+        st->counts->rows += rows;
     return 0;
 }
 

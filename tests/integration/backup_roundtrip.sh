@@ -99,7 +99,7 @@ lc_use_redis redis
 
 # list, metrics
 lc_expect_exit 0 -- lc_tool backup --config "$conf" list
-lc_assert_file_contains "$LC_OUT" "$(basename "$set_path") +daily .* yes$"
+lc_assert_file_contains "$LC_OUT" "$(basename "$set_path") +daily .* not yet$"
 lc_expect_exit 0 -- lc_tool backup --config "$conf" list --json
 lc_assert_file_contains "$LC_OUT" "\"name\": \"$(basename "$set_path")\""
 lc_assert_file_contains "$LC_METRICS_FILE" '^lcbp3_backup_last_success_timestamp_seconds [0-9]{10}$'

@@ -17,13 +17,12 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/metrics.h"
+#include "common/metrics_run.h"
 #include "common/progress.h"
 #include "common/set_writer.h"
 #include "common/spool.h"
 #include "common/units.h"
 #include "tools/backup/backup.h"
-
-#define METRIC_LAST_SUCCESS "lcbp3_backup_last_success_timestamp_seconds"
 
 /* What one run produced, for the end line and the metrics. */
 struct run_result {
@@ -45,48 +44,16 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* The last-success time recorded by an earlier run, so a failed run does not erase it. */
-static double previous_last_success(const char *textfile)
-{
-    char line[256];
-    double value = 0;
-    FILE *f = fopen(textfile, "r");
-
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f)) {
-        size_t len = strlen(METRIC_LAST_SUCCESS);
-
-        if (strncmp(line, METRIC_LAST_SUCCESS, len) == 0 && line[len] == ' ')
-            value = strtod(line + len + 1, NULL);
-    }
-    fclose(f);
-    return value;
-}
-
 static void record_metrics(const struct lc_config *cfg, const struct run_result *res,
                            int exit_code, time_t started)
 {
-    struct lc_err err = LC_ERR_INIT;
+    struct lc_metrics_run run = {"backup", "lcbp3_backup", started, res->duration, exit_code};
     struct lc_metrics *m;
-    double last_success;
 
     if (!cfg->metrics.textfile && !cfg->metrics.pushgateway_url)
         return;
     m = lc_metrics_new();
-    last_success = exit_code == 0 ? (double)time(NULL)
-                                  : (cfg->metrics.textfile ? previous_last_success(cfg->metrics.textfile) : 0);
-    if (last_success > 0)
-        lc_metrics_gauge(m, METRIC_LAST_SUCCESS, "time of the last successful backup run", NULL,
-                         last_success);
-    lc_metrics_gauge(m, "lcbp3_backup_last_run_timestamp_seconds", "time the last run started",
-                     NULL, (double)started);
-    lc_metrics_gauge(m, "lcbp3_backup_last_run_success", "1 if the last run succeeded, else 0",
-                     NULL, exit_code == 0);
-    lc_metrics_gauge(m, "lcbp3_backup_last_exit_code", "exit status of the last run", NULL,
-                     exit_code);
-    lc_metrics_gauge(m, "lcbp3_backup_duration_seconds", "wall time of the last run", NULL,
-                     res->duration);
+    lc_metrics_run_add(m, &cfg->metrics, &run);
     if (exit_code == 0) {
         lc_metrics_gauge(m, "lcbp3_backup_bytes", "size of the last set", NULL,
                          (double)res->set_bytes);
@@ -97,12 +64,7 @@ static void record_metrics(const struct lc_config *cfg, const struct run_result 
         lc_metrics_gauge(m, "lcbp3_backup_members", "members in the last set", NULL,
                          (double)res->members);
     }
-    if (cfg->metrics.textfile && lc_metrics_write_textfile(m, cfg->metrics.textfile, &err) < 0)
-        lc_log_warn("%s, skipping", err.msg);
-    /* Push last_success only with a success (TECH-NOTES 4.6): pushadd keeps the old one. */
-    if (cfg->metrics.pushgateway_url &&
-        lc_metrics_push(m, cfg->metrics.pushgateway_url, cfg->metrics.job, NULL, &err) < 0)
-        lc_log_warn("%s, skipping", err.msg);
+    lc_metrics_run_publish(m, &cfg->metrics, "backup");
     lc_metrics_free(m);
 }
 

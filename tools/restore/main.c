@@ -2,8 +2,29 @@
  * lcbp3-restore: parse, load the config, dispatch to the command.
  */
 #include <string.h>
+#include <time.h>
 
+#include "common/metrics_run.h"
 #include "tools/restore/restore.h"
+
+/* The run's outcome as metrics (list, a read-only command, records none). */
+static void record_metrics(const struct lc_config *cfg, const struct restore_opts *opts,
+                           int exit_code, time_t started, const struct timespec *t0)
+{
+    struct lc_metrics_run run = {"restore", "lcbp3_restore", started, 0, exit_code};
+    struct timespec t1;
+    struct lc_metrics *m;
+
+    if (opts->command == RESTORE_CMD_LIST ||
+        (!cfg->metrics.textfile && !cfg->metrics.pushgateway_url))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    run.duration = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    m = lc_metrics_new();
+    lc_metrics_run_add(m, &cfg->metrics, &run);
+    lc_metrics_run_publish(m, &cfg->metrics, "restore");
+    lc_metrics_free(m);
+}
 
 static int dispatch(const struct lc_config *cfg, const struct restore_opts *opts,
                     struct lc_err *err)
@@ -34,8 +55,14 @@ int main(int argc, char **argv)
     rc = restore_parse_args(argc, argv, &opts, &err);
     if (rc == 0)
         rc = lc_cli_start(&opts.cli, restore_usage, &cfg, &err);
-    if (rc > 0)
+    if (rc > 0) {
+        time_t started = time(NULL);
+        struct timespec t0;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = dispatch(&cfg, &opts, &err);
+        record_metrics(&cfg, &opts, rc >= 0 ? rc : err.status ? (int)err.status : LC_E_SOFTWARE, started, &t0);
+    }
     lc_config_done(&cfg);
     restore_opts_done(&opts);
     return lc_main_exit(opts.cli.program, rc, &err);
