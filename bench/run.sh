@@ -182,7 +182,10 @@ restored=$(lc_checksum_tables "$restore_db")
 [ "$restored" = "$(lc_checksum_tables "$LC_DB")" ] || die "our restore does not reproduce the source (CHECKSUM TABLE differs)"
 measure_restore gunzip_mariadb bash -c 'set -o pipefail; gunzip -c "$1" | mariadb --defaults-file="$2" "$3"' \
     _ "$out/dump.sql.gz" "$admin_cnf" "$restore_db"
-measure_restore myloader myloader --defaults-file="$admin_cnf" -d "$out/mydumper-c" -B "$restore_db" -t "$THREADS" -o -v 1
+# myloader needs column lists for tables with generated or invisible columns (type_zoo)
+timeout -k 10 "$limit" mydumper --defaults-file="$peer_cnf" -B "$LC_DB" -o "$out/mydumper-ci" -t "$THREADS" -c \
+    --complete-insert -G -E -R -v 1 >"$logs/mydumper-ci.log" 2>&1 || die "mydumper --complete-insert failed"
+measure_restore myloader myloader --defaults-file="$admin_cnf" -d "$out/mydumper-ci" -B "$restore_db" -t "$THREADS" -o -v 1
 lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
 
 report() {
@@ -236,7 +239,7 @@ report() {
         printf '%-44s %9s %11s\n' "$(case $n in
             ours_restore) echo "lcbp3-restore db latest --into" ;;
             gunzip_mariadb) echo "gunzip -c dump.sql.gz | mariadb" ;;
-            myloader) echo "myloader -t $THREADS (mydumper -c files)" ;;
+            myloader) echo "myloader -t $THREADS (mydumper -c --complete-insert)" ;;
             esac)" "${WALL[$n]:-?}" \
             "$([ "${WALL[$n]:-FAILED}" = FAILED ] && echo - || awk -v k="${RSS[$n]}" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
     done
