@@ -5,8 +5,9 @@
  *
  * Keys: the RESP stream is parsed by a small streaming parser (the export holds only
  * arrays of bulk strings) and each RESTORE is forwarded as the bytes it already is,
- * pipelined (up to LC_REDIS_KEYS_BATCH commands or LC_RESTORE_PIPELINE_BYTES per round
- * trip and node). A key whose absolute expiry has already passed on the server's clock
+ * pipelined in batches of up to LC_REDIS_KEYS_BATCH commands or LC_RESTORE_PIPELINE_BYTES
+ * per node, two batches in flight (the server works on one while the next is parsed),
+ * one thread. A key whose absolute expiry has already passed on the server's clock
  * is skipped, not sent (RESTORE with a past ABSTTL and REPLACE would delete a live key
  * of that name, and a stale reservation must never be revived). Keys not in the export
  * are left alone. Works without FLUSHALL/FLUSHDB/CONFIG. Standalone and Sentinel: the
@@ -25,7 +26,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 
-/* Bytes of RESTORE commands sent to one node before its replies are read. */
+/* Bytes of RESTORE commands in one batch to one node. */
 #define LC_RESTORE_PIPELINE_BYTES (8 * 1024 * 1024)
 
 /* The largest argument the export parser accepts (a DUMP payload), in bytes. */
@@ -48,11 +49,12 @@ struct lc_restore_redis_stats {
 };
 
 /*
- * Replays one export stream into the servers of `cfg`. Errors: LC_E_UNAVAILABLE with
- * the server's message (naming the node and the key for a refused RESTORE, e.g.
- * NOPERM: the restore user needs +restore +select +time +ping), LC_E_DATA for a stream
- * that is not a valid export (naming the byte offset) or a payload the server rejects
- * as corrupt or of a newer RDB version (with a hint to use the same or a newer Redis),
+ * Replays one export stream into the servers of `cfg` (opts NULL: the export's
+ * databases, no progress). Errors: LC_E_UNAVAILABLE with the server's message (naming
+ * the node and the key for a refused RESTORE, e.g. NOPERM: the restore user needs
+ * +restore +select +time +ping), LC_E_DATA for a stream that is not a valid export
+ * (naming the byte offset) or a payload the server rejects as corrupt or of a newer
+ * RDB version (with a hint to use the same or a newer Redis),
  * LC_E_CONFIG when a cluster would need a database other than 0 or the server has
  * fewer databases than the export, LC_E_TEMPFAIL when interrupted or when the cluster
  * answers MOVED/ASK/TRYAGAIN/CLUSTERDOWN (resharding or failover during the restore).
@@ -72,10 +74,13 @@ struct lc_restore_redis_scan {
     unsigned dbs;             /* SELECTs */
 };
 
+#define LC_RESTORE_REDIS_SCAN_INIT {0, 0, -1, 0, 0}
+
 /*
- * Reads a whole export and checks that it parses, adding to *out (the caller zeroes
- * it). Used before a cluster restore so that an export with keys outside db 0 fails
- * before anything is sent. Errors: LC_E_DATA as above, the read function's error.
+ * Reads a whole export and checks that it parses, adding to *out (initialised with
+ * LC_RESTORE_REDIS_SCAN_INIT). Used before a cluster restore so that an export with
+ * keys outside db 0 fails before anything is sent. Errors: LC_E_DATA as above, the
+ * read function's error.
  */
 int lc_restore_redis_scan(lc_restore_read_fn read, void *ctx, struct lc_progress *progress,
                           struct lc_restore_redis_scan *out, struct lc_err *err);

@@ -16,27 +16,33 @@
 #include "common/buf.h"
 
 /*
- * Appends `stmt` to out without its first DEFINER clause: DEFINER=`u`@`h`,
- * DEFINER='u'@'h', DEFINER=u@h, DEFINER=CURRENT_USER[()] and DEFINER=`role`, also
- * inside an executable comment (mysqldump's "!50017 DEFINER=..." comment, which is
- * dropped whole).
- * Returns 1 when a clause was removed, 0 when there was none (out gets stmt as is).
+ * Appends `stmt` to out without its first DEFINER clause (and the whitespace after
+ * it): DEFINER=`u`@`h`, DEFINER='u'@'h', DEFINER=u@h, DEFINER=CURRENT_USER[()] and
+ * DEFINER=`role`, with or without spaces around '=' and '@', also inside an executable
+ * comment: mysqldump's "!50017 DEFINER=..." comment of triggers and events, which holds
+ * nothing else, is dropped whole; of a view's "!50013 DEFINER=... SQL SECURITY DEFINER"
+ * only the clause goes. Returns 1 when a clause was removed, 0 when there was none
+ * (out gets stmt as is).
  */
 int lc_sql_strip_definer(struct lc_buf *out, const char *stmt, size_t len);
 
 /*
  * Appends `stmt` to out with every database qualifier equal to `from` (quoted
- * `from`. or bare from.) replaced by `to` (always written quoted). Exact,
- * case-sensitive match; a column or table that happens to be named `from` and is not
- * followed by '.' is left alone. Returns the number of qualifiers replaced.
+ * `from`. or bare from., the '.' right after the name) replaced by `to` (always
+ * written quoted, backticks doubled). Exact, case-sensitive match; a column or table
+ * that happens to be named `from` is left alone: not followed by '.', or preceded by
+ * '.' (`db`.`from`.`col`) or '@' (a variable). Executable comments are rewritten, plain
+ * comments and strings are not. Returns the number of qualifiers replaced.
  */
 size_t lc_sql_rename_schema(struct lc_buf *out, const char *stmt, size_t len, const char *from,
                             const char *to);
 
 /*
- * Appends `stmt` (a CREATE TABLE) to out with every REFERENCES `t` that has no database
- * qualifier written as REFERENCES `db`.`t`. Returns the number of references
- * qualified.
+ * Appends `stmt` (a CREATE or ALTER TABLE) to out with every REFERENCES `t` (...) that
+ * has no database qualifier written as REFERENCES `db`.`t` (...), the form SHOW CREATE
+ * TABLE prints for a table in another database. Only a REFERENCES followed by a table
+ * name and '(' counts (so GRANT REFERENCES ON ... is left alone). Returns the number
+ * of references qualified.
  */
 size_t lc_sql_qualify_references(struct lc_buf *out, const char *stmt, size_t len, const char *db);
 
