@@ -72,7 +72,15 @@ lc_expect_exit 64 -- lc_tool backup --config "$conf" run extra
 # commands not built yet: 70, never a fake success
 lc_expect_exit 70 -- lc_tool backup --config "$conf" ship
 lc_assert_file_contains "$LC_ERR" "not implemented yet"
-lc_expect_exit 70 -- lc_tool restore --config "$conf" db latest
+lc_expect_exit 70 -- lc_tool restore --config "$conf" db latest --until '2026-01-01 00:00:00'
+lc_assert_file_contains "$LC_ERR" "'--until' .*not implemented yet"
+lc_expect_exit 66 -- lc_tool restore --config "$conf" db latest
+lc_assert_file_contains "$LC_ERR" "no complete set in the spool"
+lc_expect_exit 64 -- lc_tool restore --config "$conf" db
+lc_assert_file_contains "$LC_ERR" "'db' needs a SET"
+lc_expect_exit 64 -- lc_tool restore --config "$conf" redis latest --into x
+lc_assert_file_contains "$LC_ERR" "option '--into' does not apply to 'redis'"
+lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --tables a,,b
 lc_expect_exit 70 -- lc_tool integrity --config "$conf" all
 lc_expect_exit 70 -- lc_tool reservations-gc --config "$conf" --dry-run
 lc_expect_exit 70 -- lc_tool dr --config "$conf" plan
