@@ -248,7 +248,7 @@ static struct lc_member *add_member(struct lc_member_list *list, const struct lc
     m->db = lc_xstrdup(d->name);
     m->table = t ? lc_xstrdup(t->name) : NULL;
     if (f) {
-        lc_member_add_part(m, f->path);
+        lc_member_add_part(m, f->path, f->size);
         m->size = f->size;
         m->raw_size = f->raw;
     }
@@ -283,7 +283,7 @@ static void collect_members(const struct lc_dump_plan *plan, struct lc_member_li
             m = add_member(list, d, t, "data.sql.gz", "data", NULL);
             m->rows = 0;
             for (unsigned ci = 0; ci < t->n_chunks; ci++) {
-                lc_member_add_part(m, t->chunks[ci].out.path);
+                lc_member_add_part(m, t->chunks[ci].out.path, t->chunks[ci].out.size);
                 m->size += t->chunks[ci].out.size;
                 m->raw_size += t->chunks[ci].out.raw;
                 m->rows += (int64_t)t->chunks[ci].out.rows;

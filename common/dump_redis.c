@@ -67,7 +67,7 @@ static void add_member(struct lc_member_list *members, const char *name, const c
     struct lc_member *m = lc_member_list_add(members, name, kind);
 
     m->node = lc_xstrdup(node);
-    lc_member_add_part(m, path);
+    lc_member_add_part(m, path, packed);
     m->raw_size = raw;
     m->size = packed;
     m->rows = rows;

@@ -94,6 +94,13 @@ char *lc_manifest_build(const struct lc_set_header *h, const struct lc_member_li
         if (m->rows >= 0)
             json_object_object_add(obj, "rows", json_object_new_int64(m->rows));
         add_string(obj, "sha256", m->sha256);
+        if (lc_strv_len(m->parts) > 1) {
+            json_object *parts = json_object_new_array();
+
+            for (size_t k = 0; m->parts[k]; k++)
+                json_object_array_add(parts, json_object_new_int64((int64_t)m->part_sizes[k]));
+            json_object_object_add(obj, "parts", parts);
+        }
         json_object_array_add(list, obj);
     }
     json_object_object_add(root, "members", list);
@@ -139,6 +146,35 @@ static int get_int(json_object *obj, const char *key, int required, int64_t min,
     return 0;
 }
 
+/* "parts": [sizes], which must add up to the member's size. */
+static int parse_parts(json_object *obj, struct lc_manifest_member *m, struct lc_err *err)
+{
+    json_object *parts;
+    uint64_t sum = 0;
+    size_t n;
+
+    if (!json_object_object_get_ex(obj, "parts", &parts) || !parts)
+        return 0;
+    if (!json_object_is_type(parts, json_type_array))
+        return lc_err_set(err, LC_E_DATA, "member '%s': 'parts' is not an array", m->path);
+    n = json_object_array_length(parts);
+    m->parts = lc_xcalloc(n ? n : 1, sizeof(uint64_t));
+    m->n_parts = n;
+    for (size_t k = 0; k < n; k++) {
+        json_object *v = json_object_array_get_idx(parts, k);
+        int64_t size = v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+
+        if (size < 0)
+            return lc_err_set(err, LC_E_DATA, "member '%s': part %zu is not a size", m->path, k);
+        m->parts[k] = (uint64_t)size;
+        sum += (uint64_t)size;
+    }
+    if (sum != m->size)
+        return lc_err_set(err, LC_E_DATA, "member '%s': its parts add up to %llu bytes, not %llu",
+                          m->path, (unsigned long long)sum, (unsigned long long)m->size);
+    return 0;
+}
+
 static int parse_member(json_object *obj, struct lc_manifest_member *m, struct lc_err *err)
 {
     char *sha = NULL;
@@ -162,6 +198,8 @@ static int parse_member(json_object *obj, struct lc_manifest_member *m, struct l
     memcpy(m->sha256, sha, 65);
     m->size = (uint64_t)size;
     m->raw_size = (uint64_t)raw;
+    if (parse_parts(obj, m, err) < 0)
+        goto out;
     rc = 0;
 out:
     free(sha);
@@ -244,6 +282,7 @@ void lc_manifest_done(struct lc_manifest *m)
         free(m->members[idx].db);
         free(m->members[idx].table);
         free(m->members[idx].node);
+        free(m->members[idx].parts);
     }
     free(m->members);
     free(m->tool_version);

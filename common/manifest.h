@@ -45,6 +45,9 @@ struct lc_manifest_member {
     uint64_t raw_size;
     int64_t rows;
     char sha256[65];
+    uint64_t *parts;          /* sizes of the parts a data member was written in (each
+                                 starts with a whole statement); NULL when one part */
+    size_t n_parts;
 };
 
 struct lc_manifest {

@@ -25,13 +25,15 @@ struct lc_member *lc_member_list_add(struct lc_member_list *list, const char *na
     return m;
 }
 
-void lc_member_add_part(struct lc_member *member, const char *path)
+void lc_member_add_part(struct lc_member *member, const char *path, uint64_t size)
 {
     size_t n = lc_strv_len(member->parts);
 
     member->parts = lc_xrealloc(member->parts, (n + 2) * sizeof(char *));
     member->parts[n] = lc_xstrdup(path);
     member->parts[n + 1] = NULL;
+    member->part_sizes = lc_xrealloc(member->part_sizes, (n + 1) * sizeof(uint64_t));
+    member->part_sizes[n] = size;
 }
 
 void lc_member_list_done(struct lc_member_list *list)
@@ -45,6 +47,7 @@ void lc_member_list_done(struct lc_member_list *list)
         free(m->table);
         free(m->node);
         lc_strv_free(m->parts);
+        free(m->part_sizes);
     }
     free(list->items);
     list->items = NULL;

@@ -19,6 +19,7 @@ struct lc_member {
     char *table;      /* table, or NULL */
     char *node;       /* Redis node "host:port", or NULL */
     char **parts;     /* NULL-terminated files (absolute paths), concatenated in order */
+    uint64_t *part_sizes; /* bytes of each part (a restore loads the parts in parallel) */
     uint64_t size;    /* bytes in the set: the sum of the parts' sizes */
     uint64_t raw_size;/* bytes before compression */
     int64_t rows;     /* rows of a data member, keys of a keys member; -1 otherwise */
@@ -41,8 +42,8 @@ struct lc_member_list {
 struct lc_member *lc_member_list_add(struct lc_member_list *list, const char *name,
                                      const char *kind);
 
-/* Appends a part path (copied) to a member. */
-void lc_member_add_part(struct lc_member *member, const char *path);
+/* Appends a part path (copied) and its size in bytes to a member. */
+void lc_member_add_part(struct lc_member *member, const char *path, uint64_t size);
 
 void lc_member_list_done(struct lc_member_list *list);
 

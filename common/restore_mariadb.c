@@ -278,11 +278,21 @@ static int load_entry(MYSQL *db, const struct lc_restore_db_plan *plan, const st
 
 /* ---- the parallel load ---- */
 
+/* One piece of work for a loader: a data member, or one part of it. */
+struct load_item {
+    struct lc_restore_table *table;
+    uint64_t offset;
+    uint64_t length;
+    size_t part;
+};
+
 struct pool {
     const struct lc_mariadb_cfg *cfg;
     struct lc_restore_db_plan *plan;
     const char *load_db;
     struct lc_progress *progress;
+    struct load_item *items;
+    size_t n_items;
     pthread_mutex_t lock;
     size_t next;
     volatile int failed;
@@ -290,6 +300,48 @@ struct pool {
     struct lc_load_counts counts;
     struct lc_err err;
 };
+
+static int largest_item_first(const void *a, const void *b)
+{
+    const struct load_item *x = a, *y = b;
+
+    if (x->length != y->length)
+        return x->length > y->length ? -1 : 1;
+    return strcmp(x->table->name, y->table->name);
+}
+
+/* Every data member, split into the parts it was written in (each starts with a whole
+ * statement), so one large table is loaded by several connections at once. */
+static void make_items(struct pool *p)
+{
+    size_t n = 0;
+
+    for (size_t idx = 0; idx < p->plan->n_tables; idx++) {
+        const struct lc_set_entry *e = p->plan->tables[idx].data;
+
+        n += e ? (e->member->n_parts ? e->member->n_parts : 1) : 0;
+    }
+    p->items = lc_xcalloc(n ? n : 1, sizeof(*p->items));
+    for (size_t idx = 0; idx < p->plan->n_tables; idx++) {
+        struct lc_restore_table *t = &p->plan->tables[idx];
+        const struct lc_set_entry *e = t->data;
+        uint64_t offset;
+
+        if (!e)
+            continue;
+        offset = e->offset;
+        for (size_t k = 0; k < (e->member->n_parts ? e->member->n_parts : 1); k++) {
+            struct load_item *it = &p->items[p->n_items++];
+
+            it->table = t;
+            it->part = k;
+            it->offset = offset;
+            it->length = e->member->n_parts ? e->member->parts[k] : e->member->size;
+            offset += it->length;
+        }
+    }
+    qsort(p->items, p->n_items, sizeof(*p->items), largest_item_first);
+}
 
 static void pool_fail(struct pool *p, const struct lc_err *err)
 {
@@ -300,41 +352,59 @@ static void pool_fail(struct pool *p, const struct lc_err *err)
     pthread_mutex_unlock(&p->lock);
 }
 
-static struct lc_restore_table *pool_take(struct pool *p)
+static struct load_item *pool_take(struct pool *p)
 {
-    struct lc_restore_table *t = NULL;
+    struct load_item *it = NULL;
 
     pthread_mutex_lock(&p->lock);
-    if (!p->failed && p->next < p->plan->n_tables)
-        t = &p->plan->tables[p->next++];
+    if (!p->failed && p->next < p->n_items)
+        it = &p->items[p->next++];
     pthread_mutex_unlock(&p->lock);
-    return t;
+    return it;
+}
+
+static int load_item(MYSQL *db, struct pool *p, const struct load_item *it,
+                     struct lc_load_counts *counts, struct lc_err *err)
+{
+    char name[600];
+    struct lc_load_source src = {
+        .name = name,
+        .fd = p->plan->set->fd,
+        .offset = it->offset,
+        .length = it->length,
+        .input = LC_GZ_INPUT_GZIP,
+        .progress = p->progress,
+        .stop = &p->failed,
+    };
+
+    if (it->table->data->member->n_parts > 1)
+        snprintf(name, sizeof(name), "%s (part %zu)", it->table->data->member->path, it->part + 1);
+    else
+        snprintf(name, sizeof(name), "%s", it->table->data->member->path);
+    return lc_restore_load(db, &src, counts, err);
 }
 
 static void *loader_main(void *arg)
 {
     struct pool *p = arg;
     struct lc_err err = LC_ERR_INIT;
-    struct lc_restore_table *t;
+    struct load_item *it;
     MYSQL *db = lc_db_connect(p->cfg, PROGRAM, &err);
     int binlog_off = 0;
 
-    if (!db || lc_restore_session(db, &binlog_off, &err) || use_db(db, p->load_db, &err))
+    if (!db || lc_restore_session(db, 1, &binlog_off, &err) || use_db(db, p->load_db, &err))
         goto fail;
-    while ((t = pool_take(p)) != NULL) {
+    while ((it = pool_take(p)) != NULL) {
         struct lc_load_counts counts = {0, 0};
 
-        if (load_entry(db, p->plan, t->schema, 0, p->progress, &p->failed, &counts, &err) ||
-            (t->data &&
-             load_entry(db, p->plan, t->data, 0, p->progress, &p->failed, &counts, &err)))
+        if (load_item(db, p, it, &counts, &err))
             goto fail;
-        t->rows = counts.rows;
         pthread_mutex_lock(&p->lock);
+        it->table->rows += counts.rows;
         p->counts.rows += counts.rows;
         p->counts.statements += counts.statements;
         p->binlog_on |= !binlog_off;
         pthread_mutex_unlock(&p->lock);
-        lc_log_debug("table '%s': %llu rows", t->name, (unsigned long long)counts.rows);
     }
     lc_db_close(db);
     return NULL;
@@ -344,7 +414,9 @@ fail:
     return NULL;
 }
 
-static int load_tables(const struct lc_mariadb_cfg *cfg, struct lc_restore_db_plan *plan,
+/* Creates every table in load_db on the control connection, then loads the rows in
+ * parallel. */
+static int load_tables(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_restore_db_plan *plan,
                        const char *load_db, struct lc_progress *progress,
                        struct lc_restore_db_stats *stats, struct lc_err *err)
 {
@@ -353,15 +425,24 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, struct lc_restore_db_pl
     pthread_t *threads;
     size_t started = 0;
 
+    if (use_db(db, load_db, err))
+        return -1;
+    for (size_t idx = 0; idx < plan->n_tables; idx++) {
+        struct lc_load_counts counts = {0, 0};
+
+        if (load_entry(db, plan, plan->tables[idx].schema, 0, progress, NULL, &counts, err))
+            return -1;
+    }
     memset(&p, 0, sizeof(p));
     p.cfg = cfg;
     p.plan = plan;
     p.load_db = load_db;
     p.progress = progress;
     pthread_mutex_init(&p.lock, NULL);
-    if (n_threads > plan->n_tables)
-        n_threads = plan->n_tables ? plan->n_tables : 1;
-    threads = lc_xcalloc(n_threads, sizeof(*threads));
+    make_items(&p);
+    if (n_threads > p.n_items)
+        n_threads = p.n_items;
+    threads = lc_xcalloc(n_threads ? n_threads : 1, sizeof(*threads));
     for (; started < n_threads; started++) {
         int e = pthread_create(&threads[started], NULL, loader_main, &p);
 
@@ -377,6 +458,7 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, struct lc_restore_db_pl
     for (size_t idx = 0; idx < started; idx++)
         pthread_join(threads[idx], NULL);
     free(threads);
+    free(p.items);
     pthread_mutex_destroy(&p.lock);
     stats->rows += p.counts.rows;
     stats->statements += p.counts.statements;
@@ -386,7 +468,7 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, struct lc_restore_db_pl
         *err = p.err;
         return -1;
     }
-    return 0;
+    return use_db(db, plan->req.target_db, err);
 }
 
 /* ---- the swap ---- */
@@ -549,7 +631,7 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
     int rc = -1;
 
     memset(stats, 0, sizeof(*stats));
-    if (lc_restore_session(db, &binlog_off, err))
+    if (lc_restore_session(db, 1, &binlog_off, err))
         return -1;
     stats->binlog_off = binlog_off;
     if (!plan->target_exists) {
@@ -567,7 +649,7 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
             database_ddl(db, "CREATE DATABASE", plan->old_db, err))
             goto out;
     }
-    if (load_tables(cfg, plan, plan->staging_db ? plan->staging_db : target, progress, stats, err))
+    if (load_tables(cfg, db, plan, plan->staging_db ? plan->staging_db : target, progress, stats, err))
         goto out;
     if (plan->staging_db) {
         if (mark_referenced(db, plan, err) || drop_old_triggers(db, plan, err))
@@ -638,7 +720,7 @@ int lc_restore_db_legacy(MYSQL *db, const char *path, const char *target_db,
         goto out;
     }
     lc_progress_set_total(progress, (uint64_t)st.st_size);
-    if (lc_restore_session(db, &binlog_off, err))
+    if (lc_restore_session(db, 0, &binlog_off, err))
         goto out;
     stats->binlog_off = binlog_off;
     sql = schema_query(db, "SCHEMA_NAME", "SCHEMATA", "SCHEMA_NAME", target_db);

@@ -211,11 +211,16 @@ out:
     return rc;
 }
 
-int lc_restore_session(MYSQL *db, int *out_binlog_off, struct lc_err *err)
+int lc_restore_session(MYSQL *db, int set_member, int *out_binlog_off, struct lc_err *err)
 {
     struct lc_err ignored = LC_ERR_INIT;
 
-    if (lc_db_exec(db, "SET SESSION foreign_key_checks=0, unique_checks=0", err))
+    /* What every data member starts with (common/dump_mariadb_ddl.c), for parts that
+     * start in the middle of one. */
+    if (set_member &&
+        lc_db_exec(db, "SET SESSION time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO', "
+                       "foreign_key_checks=0, unique_checks=0, check_constraint_checks=0",
+                   err))
         return -1;
     *out_binlog_off = lc_db_exec(db, "SET SESSION sql_log_bin=0", &ignored) == 0;
     return 0;

@@ -46,9 +46,12 @@ int lc_restore_load(MYSQL *db, const struct lc_load_source *src, struct lc_load_
                     struct lc_err *err);
 
 /*
- * Session settings for a loading connection: foreign_key_checks=0, unique_checks=0,
- * and sql_log_bin=0 when the account may (*out_binlog_off says whether it could).
+ * Session settings for a loading connection: with set_member, those every data member
+ * of a set starts with (time_zone +00:00, sql_mode NO_AUTO_VALUE_ON_ZERO,
+ * foreign_key_checks, unique_checks and check_constraint_checks off), so that a part
+ * of a member can be loaded alone; always sql_log_bin=0 when the account may
+ * (*out_binlog_off says whether it could). A legacy dump sets its own session.
  */
-int lc_restore_session(MYSQL *db, int *out_binlog_off, struct lc_err *err);
+int lc_restore_session(MYSQL *db, int set_member, int *out_binlog_off, struct lc_err *err);
 
 #endif
