@@ -19,6 +19,8 @@
 #include "common/restore_mariadb_load.h"
 
 #define PROGRAM "lcbp3-restore"
+/* Uncompressed data above which secondary indexes are built after the rows. */
+#define DEFER_KEYS_MIN (16ULL << 20)
 
 /* ---- the plan ---- */
 
@@ -207,8 +209,10 @@ fail:
 
 void lc_restore_db_plan_done(struct lc_restore_db_plan *plan)
 {
-    for (size_t idx = 0; idx < plan->n_tables; idx++)
+    for (size_t idx = 0; idx < plan->n_tables; idx++) {
         free(plan->tables[idx].name);
+        free(plan->tables[idx].deferred_keys);
+    }
     free(plan->tables);
     lc_strv_free(plan->extra_tables);
     free(plan->staging_db);
@@ -253,11 +257,13 @@ static int use_db(MYSQL *db, const char *name, struct lc_err *err)
     return lc_db_fail(db, err, "mariadb: cannot use the database");
 }
 
-/* Loads one member on `db` with the rewrites of the plan. */
+/* Loads one member on `db` with the rewrites of the plan; deferred_keys (optional)
+ * receives the secondary indexes left out of a CREATE TABLE. */
 static int load_entry(MYSQL *db, const struct lc_restore_db_plan *plan, const struct lc_set_entry *e,
-                      int ddl, struct lc_progress *progress, const volatile int *stop,
+                      struct lc_buf *deferred_keys, struct lc_progress *progress,
                       struct lc_load_counts *counts, struct lc_err *err)
 {
+    int ddl = strcmp(e->member->kind, "schema") != 0;
     int into_other = strcmp(plan->req.source_db, plan->req.target_db) != 0;
     struct lc_load_source src = {
         .name = e->member->path,
@@ -270,7 +276,7 @@ static int load_entry(MYSQL *db, const struct lc_restore_db_plan *plan, const st
         .rename_from = ddl && into_other ? plan->req.source_db : NULL,
         .rename_to = ddl && into_other ? plan->req.target_db : NULL,
         .progress = progress,
-        .stop = stop,
+        .deferred_keys = deferred_keys,
     };
 
     return lc_restore_load(db, &src, counts, err);
@@ -329,6 +335,7 @@ static void make_items(struct pool *p)
 
         if (!e)
             continue;
+        t->parts_left = e->member->n_parts ? e->member->n_parts : 1;
         offset = e->offset;
         for (size_t k = 0; k < (e->member->n_parts ? e->member->n_parts : 1); k++) {
             struct load_item *it = &p->items[p->n_items++];
@@ -384,13 +391,30 @@ static int load_item(MYSQL *db, struct pool *p, const struct load_item *it,
     return lc_restore_load(db, &src, counts, err);
 }
 
+/* The secondary indexes left out of a large table's CREATE, built from its rows. */
+static int build_keys(MYSQL *db, const struct lc_restore_table *t, struct lc_err *err)
+{
+    struct lc_buf sql = LC_BUF_INIT;
+    int rc;
+
+    lc_buf_puts(&sql, "ALTER TABLE ");
+    lc_db_quote_ident(&sql, t->name);
+    lc_buf_putc(&sql, ' ');
+    lc_buf_puts(&sql, t->deferred_keys);
+    rc = lc_db_exec(db, sql.data, err);
+    if (rc)
+        lc_err_prefix(err, "building the indexes of '%s'", t->name);
+    lc_buf_done(&sql);
+    return rc;
+}
+
 static void *loader_main(void *arg)
 {
     struct pool *p = arg;
     struct lc_err err = LC_ERR_INIT;
     struct load_item *it;
     MYSQL *db = lc_db_connect(p->cfg, PROGRAM, &err);
-    int binlog_off = 0;
+    int binlog_off = 0, last;
 
     if (!db || lc_restore_session(db, 1, &binlog_off, &err) || use_db(db, p->load_db, &err))
         goto fail;
@@ -404,7 +428,10 @@ static void *loader_main(void *arg)
         p->counts.rows += counts.rows;
         p->counts.statements += counts.statements;
         p->binlog_on |= !binlog_off;
+        last = --it->table->parts_left == 0;
         pthread_mutex_unlock(&p->lock);
+        if (last && it->table->deferred_keys && build_keys(db, it->table, &err))
+            goto fail;
     }
     lc_db_close(db);
     return NULL;
@@ -428,10 +455,17 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_re
     if (use_db(db, load_db, err))
         return -1;
     for (size_t idx = 0; idx < plan->n_tables; idx++) {
+        struct lc_restore_table *t = &plan->tables[idx];
+        struct lc_buf keys = LC_BUF_INIT;
         struct lc_load_counts counts = {0, 0};
+        int defer = t->data && t->data->member->raw_size >= DEFER_KEYS_MIN;
 
-        if (load_entry(db, plan, plan->tables[idx].schema, 0, progress, NULL, &counts, err))
+        if (load_entry(db, plan, t->schema, defer ? &keys : NULL, progress, &counts, err)) {
+            lc_buf_done(&keys);
             return -1;
+        }
+        t->deferred_keys = keys.len ? lc_buf_steal(&keys) : NULL;
+        lc_buf_done(&keys);
     }
     memset(&p, 0, sizeof(p));
     p.cfg = cfg;
@@ -605,7 +639,7 @@ static int load_kind(MYSQL *db, const struct lc_restore_db_plan *plan, const cha
 {
     const struct lc_set_entry *e = find_member(plan->set, kind, plan->req.source_db, NULL);
 
-    return e ? load_entry(db, plan, e, 1, progress, NULL, counts, err) : 0;
+    return e ? load_entry(db, plan, e, NULL, progress, counts, err) : 0;
 }
 
 static void drop_scratch(MYSQL *db, const struct lc_restore_db_plan *plan)
@@ -665,7 +699,7 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
     for (size_t idx = 0; idx < plan->n_tables; idx++) {
         const struct lc_set_entry *e = plan->tables[idx].triggers;
 
-        if (e && load_entry(db, plan, e, 1, progress, NULL, &counts, err))
+        if (e && load_entry(db, plan, e, NULL, progress, &counts, err))
             goto out;
     }
     if (plan->whole && (load_kind(db, plan, "routines", progress, &counts, err) ||

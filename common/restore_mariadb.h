@@ -49,6 +49,8 @@ struct lc_restore_table {
     const struct lc_set_entry *triggers;  /* NULL when it has none */
     int exists;               /* the target already has a table of that name */
     int referenced;           /* a foreign key refers to it (dropped, not swapped) */
+    char *deferred_keys;      /* "ADD KEY ..." built after the rows are in, or NULL */
+    size_t parts_left;        /* parts of the data member not loaded yet */
     uint64_t rows;            /* rows loaded */
 };
 

@@ -106,6 +106,15 @@ static const char *rewrite(struct load_state *st, const char *text, size_t *len)
             *len = st->rewritten.len;
         }
     }
+    if (src->deferred_keys && starts_with_word(cur, *len, "CREATE")) {
+        lc_buf_reset(&st->scratch);
+        if (lc_sql_defer_keys(&st->scratch, src->deferred_keys, cur, *len)) {
+            lc_buf_reset(&st->rewritten);
+            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
+            cur = st->rewritten.data;
+            *len = st->rewritten.len;
+        }
+    }
     if (src->rename_from) {
         lc_buf_reset(&st->scratch);
         if (lc_sql_rename_schema(&st->scratch, cur, *len, src->rename_from, src->rename_to)) {

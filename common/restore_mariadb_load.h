@@ -11,6 +11,7 @@
 
 #include <mysql.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/gz_reader.h"
 #include "common/progress.h"
@@ -26,6 +27,8 @@ struct lc_load_source {
     const char *rename_from;  /* replace this database qualifier ... */
     const char *rename_to;    /* ... by this one */
     int legacy;               /* skip USE and CREATE DATABASE (a legacy dump) */
+    struct lc_buf *deferred_keys; /* when set, CREATE TABLE's secondary indexes are left out
+                                     and appended here ("ADD KEY ...", lc_sql_defer_keys) */
     struct lc_progress *progress; /* compressed bytes read */
     const volatile int *stop; /* optional: another loader failed; stop at the next chunk */
 };

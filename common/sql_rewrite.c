@@ -346,3 +346,44 @@ size_t lc_sql_qualify_references(struct lc_buf *out, const char *stmt, size_t le
     lc_buf_append(out, stmt + copied, len - copied);
     return n;
 }
+
+/* A line of SHOW CREATE TABLE that declares a plain secondary index: "  KEY `ix` (...)". */
+static int is_key_line(const char *line, size_t len)
+{
+    return len > 6 && memcmp(line, "  KEY ", 6) == 0;
+}
+
+size_t lc_sql_defer_keys(struct lc_buf *out_create, struct lc_buf *out_keys, const char *stmt,
+                         size_t len)
+{
+    const char *end = stmt + len;
+    size_t n = 0;
+
+    if (len < 12 || strncasecmp(stmt, "CREATE TABLE", 12) != 0 ||
+        memmem(stmt, len, "FOREIGN KEY", 11) || !memmem(stmt, len, "\n  KEY ", 7)) {
+        lc_buf_append(out_create, stmt, len);
+        return 0;
+    }
+    for (const char *line = stmt; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t line_len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+
+        if (is_key_line(line, line_len)) {
+            size_t body = line_len - (line[line_len - 1] == ',');
+
+            lc_buf_puts(out_keys, n++ ? ", ADD " : "ADD ");
+            lc_buf_append(out_keys, line + 2, body - 2);
+        } else {
+            /* the element before ")" loses its comma when the keys after it went */
+            if (line[0] == ')' && out_create->len >= 2 &&
+                out_create->data[out_create->len - 2] == ',') {
+                out_create->data[out_create->len - 2] = '\n';
+                out_create->len--;
+                out_create->data[out_create->len] = '\0';
+            }
+            lc_buf_append(out_create, line, line_len + (nl ? 1 : 0));
+        }
+        line += line_len + (nl ? 1 : 0);
+    }
+    return n;
+}

@@ -46,4 +46,15 @@ size_t lc_sql_rename_schema(struct lc_buf *out, const char *stmt, size_t len, co
  */
 size_t lc_sql_qualify_references(struct lc_buf *out, const char *stmt, size_t len, const char *db);
 
+/*
+ * Appends a CREATE TABLE as SHOW CREATE TABLE writes it (one element per line) to
+ * out_create without its plain secondary indexes ("  KEY ..." lines; not PRIMARY,
+ * UNIQUE, FULLTEXT or SPATIAL), and appends them to out_keys as "ADD KEY ..., ADD KEY
+ * ..." for an ALTER TABLE after the rows are in: InnoDB builds an index from sorted
+ * rows faster than it maintains it row by row. A table with a FOREIGN KEY keeps its
+ * indexes (a foreign key needs one). Returns the number of indexes moved.
+ */
+size_t lc_sql_defer_keys(struct lc_buf *out_create, struct lc_buf *out_keys, const char *stmt,
+                         size_t len);
+
 #endif

@@ -217,6 +217,64 @@ static void test_real_dump(void **state)
     free(path);
 }
 
+static void do_defer(const char *in, size_t want_n, const char *want_create, const char *want_keys)
+{
+    struct lc_buf create = LC_BUF_INIT, keys = LC_BUF_INIT;
+    size_t n = lc_sql_defer_keys(&create, &keys, in, strlen(in));
+
+    assert_int_equal(n, want_n);
+    assert_string_equal(create.data, want_create);
+    assert_string_equal(keys.data ? keys.data : "", want_keys);
+    lc_buf_done(&create);
+    lc_buf_done(&keys);
+}
+
+static void test_defer_keys(void **state)
+{
+    (void)state;
+    /* the audit table as SHOW CREATE TABLE writes it: both keys go, the comma before ")" too */
+    do_defer("CREATE TABLE `a` (\n"
+             "  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n"
+             "  `created_at` datetime(6) NOT NULL,\n"
+             "  PRIMARY KEY (`id`),\n"
+             "  KEY `ix_seq` (`sequence_id`,`created_at`),\n"
+             "  KEY `ix_created` (`created_at`)\n"
+             ") ENGINE=InnoDB",
+             2,
+             "CREATE TABLE `a` (\n"
+             "  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n"
+             "  `created_at` datetime(6) NOT NULL,\n"
+             "  PRIMARY KEY (`id`)\n"
+             ") ENGINE=InnoDB",
+             "ADD KEY `ix_seq` (`sequence_id`,`created_at`), ADD KEY `ix_created` (`created_at`)");
+    /* keys before a CHECK constraint: the constraint keeps its place, unique keys stay */
+    do_defer("CREATE TABLE `z` (\n"
+             "  `id` int NOT NULL,\n"
+             "  PRIMARY KEY (`id`),\n"
+             "  UNIQUE KEY `u` (`v`),\n"
+             "  KEY `k` (`v`),\n"
+             "  CONSTRAINT `c` CHECK (`v` > 0)\n"
+             ") ENGINE=InnoDB",
+             1,
+             "CREATE TABLE `z` (\n"
+             "  `id` int NOT NULL,\n"
+             "  PRIMARY KEY (`id`),\n"
+             "  UNIQUE KEY `u` (`v`),\n"
+             "  CONSTRAINT `c` CHECK (`v` > 0)\n"
+             ") ENGINE=InnoDB",
+             "ADD KEY `k` (`v`)");
+    /* a foreign key needs its index: nothing moves; neither does a table without keys */
+    do_defer("CREATE TABLE `s` (\n  `c` int,\n  KEY `fk` (`c`),\n  CONSTRAINT `fk` FOREIGN KEY (`c`) "
+             "REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
+             0,
+             "CREATE TABLE `s` (\n  `c` int,\n  KEY `fk` (`c`),\n  CONSTRAINT `fk` FOREIGN KEY (`c`) "
+             "REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
+             "");
+    do_defer("CREATE TABLE `t` (\n  `id` int,\n  PRIMARY KEY (`id`)\n)", 0,
+             "CREATE TABLE `t` (\n  `id` int,\n  PRIMARY KEY (`id`)\n)", "");
+    do_defer("DROP TABLE IF EXISTS `t`", 0, "DROP TABLE IF EXISTS `t`", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_rename_schema),
         cmocka_unit_test(test_qualify_references),
         cmocka_unit_test(test_real_dump),
+        cmocka_unit_test(test_defer_keys),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
