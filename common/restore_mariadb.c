@@ -676,7 +676,9 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
     }
     if (use_db(db, target, err))
         goto out;
-    if ((plan->whole || created) && load_kind(db, plan, "database", progress, &counts, err))
+    /* A new database gets the set's defaults at once; an existing one only once its
+     * tables are in, so that a failed load leaves it as it was. */
+    if (created && load_kind(db, plan, "database", progress, &counts, err))
         goto out;
     if (plan->staging_db) {
         if (database_ddl(db, "CREATE DATABASE", plan->staging_db, err) ||
@@ -696,6 +698,8 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
         }
     }
     swapped = 1;
+    if (!created && plan->whole && load_kind(db, plan, "database", progress, &counts, err))
+        goto out;
     for (size_t idx = 0; idx < plan->n_tables; idx++) {
         const struct lc_set_entry *e = plan->tables[idx].triggers;
 
