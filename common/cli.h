@@ -25,7 +25,7 @@ enum {
     LC_OPT_TOOL = 1100,
 };
 
-#define LC_CLI_SHORTOPTS "c:qvh"
+#define LC_CLI_SHORTOPTS ":c:qvh" /* leading ":": a missing value is reported as such */
 #define LC_CLI_LONGOPTS                                          \
     {"config", required_argument, NULL, LC_OPT_CONFIG},          \
     {"quiet", no_argument, NULL, LC_OPT_QUIET},                  \

@@ -14,6 +14,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 
 /* The largest packet (so the largest row) the client accepts: the server's maximum. */
@@ -62,8 +63,8 @@ int lc_db_fail(MYSQL *db, struct lc_err *err, const char *what)
     lc_err_set(err, status, "%s: %s (errno %u)", what, num ? mysql_error(db) : "unknown error",
                num);
     if (status == LC_E_NOPERM)
-        lc_err_hint(err, "the backup user needs SELECT, SHOW VIEW, TRIGGER and EVENT on the "
-                         "database, and SELECT on mysql.proc to dump routines");
+        lc_err_hint(err, "grant the missing privilege to the [mariadb] user; the PRIVILEGES "
+                         "section of %s(1) lists what it needs", lc_log_program());
     else if (num == ER_TABLE_DEF_CHANGED)
         lc_err_hint(err, "a table was altered during the dump; run it again");
     return -1;

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -197,8 +199,10 @@ int lc_restore_db_plan_make(MYSQL *db, const struct lc_set_reader *set,
         warn_leftovers(db, err))
         goto fail;
     if (plan.target_exists) {
-        plan.staging_db = lc_xasprintf("lcbp3_restore_%ld", (long)getpid());
-        plan.old_db = lc_xasprintf("lcbp3_restore_%ld_old", (long)getpid());
+        /* pid and time: never the name of a leftover from an earlier run */
+        plan.staging_db = lc_xasprintf("lcbp3_restore_%ld_%lld", (long)getpid(),
+                                       (long long)time(NULL));
+        plan.old_db = lc_xasprintf("%s_old", plan.staging_db);
     }
     *out = plan;
     return 0;
@@ -301,7 +305,7 @@ struct pool {
     size_t n_items;
     pthread_mutex_t lock;
     size_t next;
-    volatile int failed;
+    atomic_int failed;
     int binlog_on;            /* a loader could not turn the binary log off */
     struct lc_load_counts counts;
     struct lc_err err;
@@ -353,9 +357,9 @@ static void make_items(struct pool *p)
 static void pool_fail(struct pool *p, const struct lc_err *err)
 {
     pthread_mutex_lock(&p->lock);
-    if (!p->failed)
+    if (!atomic_load(&p->failed))
         p->err = *err;
-    p->failed = 1;
+    atomic_store(&p->failed, 1);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -364,7 +368,7 @@ static struct load_item *pool_take(struct pool *p)
     struct load_item *it = NULL;
 
     pthread_mutex_lock(&p->lock);
-    if (!p->failed && p->next < p->n_items)
+    if (!atomic_load(&p->failed) && p->next < p->n_items)
         it = &p->items[p->next++];
     pthread_mutex_unlock(&p->lock);
     return it;
@@ -466,6 +470,7 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_re
         }
         t->deferred_keys = keys.len ? lc_buf_steal(&keys) : NULL;
         lc_buf_done(&keys);
+        stats->statements += counts.statements;
     }
     memset(&p, 0, sizeof(p));
     p.cfg = cfg;
@@ -498,7 +503,7 @@ static int load_tables(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_re
     stats->statements += p.counts.statements;
     if (p.binlog_on)
         stats->binlog_off = 0;
-    if (p.failed) {
+    if (atomic_load(&p.failed)) {
         *err = p.err;
         return -1;
     }
@@ -642,17 +647,39 @@ static int load_kind(MYSQL *db, const struct lc_restore_db_plan *plan, const cha
     return e ? load_entry(db, plan, e, NULL, progress, counts, err) : 0;
 }
 
-static void drop_scratch(MYSQL *db, const struct lc_restore_db_plan *plan)
+/* Drops the scratch databases this run created (n_created of staging, old). */
+static void drop_scratch(MYSQL *db, const struct lc_restore_db_plan *plan, int n_created)
 {
     const char *dbs[] = {plan->staging_db, plan->old_db};
 
-    for (size_t idx = 0; idx < 2; idx++) {
+    for (int idx = 0; idx < n_created; idx++) {
         struct lc_err ignored = LC_ERR_INIT;
 
-        if (dbs[idx] && database_ddl(db, "DROP DATABASE IF EXISTS", dbs[idx], &ignored))
+        if (database_ddl(db, "DROP DATABASE", dbs[idx], &ignored))
             lc_log_warn("could not drop the scratch database '%s': %s; drop it by hand",
                         dbs[idx], ignored.msg);
     }
+}
+
+/* The state of the target after a failure, as the error's hint. */
+static void state_hint(struct lc_err *err, const struct lc_restore_db_plan *plan, int created,
+                       int triggers_dropped, int swapped)
+{
+    const char *target = plan->req.target_db;
+
+    if (swapped)
+        lc_err_hint(err, "the tables of '%s' were replaced; triggers, routines, views or events "
+                         "from the failing one on are missing: fix the cause and run the restore "
+                         "again", target);
+    else if (created)
+        lc_err_hint(err, "nothing was restored: the database '%s' this run created was dropped "
+                         "again", target);
+    else if (triggers_dropped)
+        lc_err_hint(err, "no table of '%s' was replaced, but the triggers of the tables to be "
+                         "replaced were dropped: run the restore again", target);
+    else
+        lc_err_hint(err, "nothing in '%s' was changed (the tables were being loaded into a "
+                         "staging database)", target);
 }
 
 int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_restore_db_plan *plan,
@@ -661,7 +688,7 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
 {
     const char *target = plan->req.target_db;
     struct lc_load_counts counts = {0, 0};
-    int created = 0, swapped = 0, binlog_off = 0;
+    int created = 0, scratch = 0, triggers_dropped = 0, swapped = 0, binlog_off = 0;
     int rc = -1;
 
     memset(stats, 0, sizeof(*stats));
@@ -681,17 +708,23 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
     if (created && load_kind(db, plan, "database", progress, &counts, err))
         goto out;
     if (plan->staging_db) {
-        if (database_ddl(db, "CREATE DATABASE", plan->staging_db, err) ||
-            database_ddl(db, "CREATE DATABASE", plan->old_db, err))
+        if (database_ddl(db, "CREATE DATABASE", plan->staging_db, err))
             goto out;
+        scratch = 1;
+        if (database_ddl(db, "CREATE DATABASE", plan->old_db, err))
+            goto out;
+        scratch = 2;
     }
     if (load_tables(cfg, db, plan, plan->staging_db ? plan->staging_db : target, progress, stats, err))
         goto out;
     if (plan->staging_db) {
-        if (mark_referenced(db, plan, err) || drop_old_triggers(db, plan, err))
+        if (mark_referenced(db, plan, err))
             goto out;
-        swapped = 1;
+        triggers_dropped = 1;
+        if (drop_old_triggers(db, plan, err))
+            goto out;
         if (swap_tables(db, plan, err)) {
+            /* swap_tables says exactly what moved; the copies stay for the repair */
             lc_log_warn("the scratch databases '%s' and '%s' are kept for the repair",
                         plan->staging_db, plan->old_db);
             return -1;
@@ -713,26 +746,18 @@ int lc_restore_db_run(const struct lc_mariadb_cfg *cfg, MYSQL *db, struct lc_res
     rc = 0;
 out:
     stats->statements += counts.statements;
-    drop_scratch(db, plan);
-    if (rc && !swapped) {
-        if (created) {
-            struct lc_err ignored = LC_ERR_INIT;
+    drop_scratch(db, plan, scratch);
+    if (rc && created && !swapped) {
+        struct lc_err ignored = LC_ERR_INIT;
 
-            if (database_ddl(db, "DROP DATABASE IF EXISTS", target, &ignored) == 0)
-                lc_err_hint(err, "nothing was restored: the database '%s' this run created was "
-                                 "dropped again", target);
-            else
-                lc_err_hint(err, "the database '%s' this run created is incomplete and could not "
-                                 "be dropped: drop it before using it", target);
-        } else {
-            lc_err_hint(err, "nothing in '%s' was changed: the tables were being loaded into "
-                             "the staging database '%s'", target, plan->staging_db);
+        if (database_ddl(db, "DROP DATABASE IF EXISTS", target, &ignored)) {
+            lc_err_hint(err, "the database '%s' this run created is incomplete and could not be "
+                             "dropped: drop it before using it", target);
+            return rc;
         }
-    } else if (rc && !err->hint[0]) {
-        lc_err_hint(err, "the tables of '%s' were replaced; triggers, routines, views or events "
-                         "after the failing one were not restored: run the restore again",
-                    target);
     }
+    if (rc)
+        state_hint(err, plan, created, triggers_dropped, swapped);
     return rc;
 }
 
@@ -752,7 +777,8 @@ int lc_restore_db_legacy(MYSQL *db, const char *path, const char *target_db,
 
     memset(stats, 0, sizeof(*stats));
     if (fd < 0)
-        return lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : LC_E_IO, "'%s': cannot open", path);
+        return lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : errno == EACCES ? LC_E_NOPERM : LC_E_IO,
+                          "'%s': cannot open", path);
     if (fstat(fd, &st) != 0) {
         lc_err_sys(err, LC_E_IO, "'%s': cannot stat", path);
         goto out;

@@ -3,9 +3,9 @@
  *
  * A set is restored table by table in parallel, one connection per thread, the
  * largest tables first, with foreign_key_checks, unique_checks and (when the account
- * may) the binary log off for the session. When any restored table already exists in
- * the target, everything is loaded into a staging database first and only then moved
- * in, so a failure while loading leaves the target exactly as it was:
+ * may) the binary log off for the session. When the target database exists, everything
+ * is loaded into a staging database first and only then moved in, so a failure while
+ * loading leaves the target exactly as it was:
  *   - tables no foreign key refers to are swapped in one RENAME TABLE statement
  *     (atomic: the old ones move to a second scratch database and are dropped);
  *   - a table that foreign keys refer to cannot be renamed away (InnoDB would move

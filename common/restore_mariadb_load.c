@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errmsg.h>
 #include <mysqld_error.h>
 
 #include "common/buf.h"
@@ -31,6 +32,43 @@ struct load_state {
 };
 
 /* 1 when the statement starts with `word` (case-insensitive) followed by a non-letter. */
+static int starts_with_word(const char *text, size_t len, const char *word);
+
+/* The statement after an executable-comment opener (slash-star-bang and a version, as
+ * mysqldump writes "!40000 DROP DATABASE"), which the server runs as if it were bare. */
+static const char *skip_exec_opener(const char *text, size_t *len)
+{
+    size_t k;
+
+    if (*len < 3 || text[0] != '/' || text[1] != '*')
+        return text;
+    k = 2 + (text[2] == 'M');
+    if (k >= *len || text[k] != '!')
+        return text;
+    for (k++; k < *len && text[k] >= '0' && text[k] <= '9'; k++)
+        ;
+    while (k < *len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\t'))
+        k++;
+    *len -= k;
+    return text + k;
+}
+
+/* Statements of a legacy dump that would act on another database than the target: USE,
+ * CREATE DATABASE and DROP DATABASE/SCHEMA (mysqldump --databases, --add-drop-database). */
+static int names_other_database(const char *text, size_t len)
+{
+    const char *s = skip_exec_opener(text, &len);
+    size_t k;
+
+    if (starts_with_word(s, len, "USE"))
+        return 1;
+    if (!starts_with_word(s, len, "CREATE") && !starts_with_word(s, len, "DROP"))
+        return 0;
+    k = s[0] == 'C' || s[0] == 'c' ? 6 : 4;
+    k += strspn(s + k, " \t\r\n");
+    return starts_with_word(s + k, len - k, "DATABASE") || starts_with_word(s + k, len - k, "SCHEMA");
+}
+
 static int starts_with_word(const char *text, size_t len, const char *word)
 {
     size_t n = strlen(word);
@@ -69,9 +107,16 @@ static unsigned run_statement(MYSQL *db, const char *text, size_t len, uint64_t 
     return 0;
 }
 
+/*
+ * A statement the server refused: the message names the input, the line, the server's
+ * error and the start of the statement. A refusal of the data itself (a duplicate key,
+ * a syntax or type error) is bad data; a lost connection or missing privilege keeps
+ * the status lc_db_fail gives it.
+ */
 static int statement_failed(struct load_state *st, const char *text, size_t len, uint64_t line,
                             struct lc_err *err)
 {
+    unsigned num = mysql_errno(st->db);
     char what[300];
     char excerpt[EXCERPT + 4];
     size_t n = 0;
@@ -83,11 +128,12 @@ static int statement_failed(struct load_state *st, const char *text, size_t len,
         memcpy(excerpt + n, "...", 4);
     snprintf(what, sizeof(what), "'%s' line %llu", st->src->name, (unsigned long long)line);
     lc_db_fail(st->db, err, what);
-    if (!err->hint[0])
-        lc_err_hint(err, "the statement was: %s", excerpt);
-    if (mysql_errno(st->db) == ER_NET_PACKET_TOO_LARGE)
-        lc_err_hint(err, "a statement is larger than the server's max_allowed_packet; raise it "
-                         "(e.g. SET GLOBAL max_allowed_packet=1073741824) and run again");
+    if (err->status == LC_E_UNAVAILABLE && num > 0 && num < CR_MIN_ERROR)
+        err->status = LC_E_DATA;
+    if (num == ER_NET_PACKET_TOO_LARGE)
+        snprintf(excerpt, sizeof(excerpt), "(raise max_allowed_packet)");
+    n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof(err->msg) - n, " in: %s", excerpt);
     return -1;
 }
 
@@ -143,10 +189,7 @@ static int on_statement(void *ctx, char *text, size_t len, uint64_t line, struct
     uint64_t rows = 0;
     unsigned num;
 
-    if (st->src->legacy &&
-        (starts_with_word(text, len, "USE") ||
-         (starts_with_word(text, len, "CREATE") && len > 15 &&
-          strncasecmp(text + 6 + strspn(text + 6, " \t\r\n"), "DATABASE", 8) == 0))) {
+    if (st->src->legacy && names_other_database(text, len)) {
         lc_log_debug("'%s' line %llu: skipped (the dump is restored into the chosen database)",
                      st->src->name, (unsigned long long)line);
         return 0;
@@ -193,7 +236,7 @@ int lc_restore_load(MYSQL *db, const struct lc_load_source *src, struct lc_load_
         size_t got;
         uint64_t consumed;
 
-        if (src->stop && *src->stop) {
+        if (src->stop && atomic_load(src->stop)) {
             lc_err_set(err, LC_E_TEMPFAIL, "'%s': stopped because another loader failed",
                        src->name);
             goto out;

@@ -7,6 +7,7 @@
 #ifndef LC_RESTORE_MARIADB_LOAD_H
 #define LC_RESTORE_MARIADB_LOAD_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <mysql.h>
@@ -26,11 +27,11 @@ struct lc_load_source {
     int strip_definer;        /* drop DEFINER clauses (restoring into another database) */
     const char *rename_from;  /* replace this database qualifier ... */
     const char *rename_to;    /* ... by this one */
-    int legacy;               /* skip USE and CREATE DATABASE (a legacy dump) */
+    int legacy;               /* skip USE, CREATE and DROP DATABASE (a legacy dump) */
     struct lc_buf *deferred_keys; /* when set, CREATE TABLE's secondary indexes are left out
                                      and appended here ("ADD KEY ...", lc_sql_defer_keys) */
     struct lc_progress *progress; /* compressed bytes read */
-    const volatile int *stop; /* optional: another loader failed; stop at the next chunk */
+    const atomic_int *stop;   /* optional: another loader failed; stop at the next chunk */
 };
 
 struct lc_load_counts {

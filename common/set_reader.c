@@ -212,7 +212,9 @@ static int read_sidecar(const char *path, char hex[65], int *out_present, struct
 
     *out_present = 0;
     if (!f) {
-        rc = errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "'%s': cannot open", side);
+        rc = errno == ENOENT ? 0
+                             : lc_err_sys(err, errno == EACCES ? LC_E_NOPERM : LC_E_IO,
+                                          "'%s': cannot open", side);
         goto out;
     }
     if (!fgets(line, sizeof(line), f) || strspn(line, "0123456789abcdef") != 64) {
@@ -298,11 +300,12 @@ static int check_members(struct scan *s, struct lc_set_reader *out, struct lc_er
     }
     out->n_entries = m->n_members;
     /* manifest.json is the last item and is not a member of itself. */
+    for (size_t idx = 0; idx + 1 < s->n_items; idx++)
+        if (!lc_set_reader_find(out, s->items[idx].path))
+            return lc_err_set(err, LC_E_DATA, "'%s': member '%s' is not in the manifest",
+                              s->path, s->items[idx].path);
     if (s->n_items != m->n_members + 1)
-        for (size_t idx = 0; idx + 1 < s->n_items; idx++)
-            if (!lc_set_reader_find(out, s->items[idx].path))
-                return lc_err_set(err, LC_E_DATA, "'%s': member '%s' is not in the manifest",
-                                  s->path, s->items[idx].path);
+        return lc_err_set(err, LC_E_DATA, "'%s': the manifest lists a member twice", s->path);
     return 0;
 }
 
@@ -324,7 +327,8 @@ int lc_set_reader_open(const char *path, struct lc_progress *progress, struct lc
     s.progress = progress;
     r.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r.fd < 0) {
-        lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : LC_E_IO, "'%s': cannot open", path);
+        lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : errno == EACCES ? LC_E_NOPERM : LC_E_IO,
+                   "'%s': cannot open", path);
         goto out;
     }
     if (fstat(r.fd, &st) != 0) {

@@ -4,9 +4,11 @@
  * works where the original definer does not exist), renaming a database qualifier
  * (`src`.x becomes `dst`.x, so a copy never touches the original), and qualifying the
  * tables a FOREIGN KEY references (so a table created in a staging database keeps
- * pointing at the target database after RENAME TABLE moves it). Each works on
+ * pointing at the target database after RENAME TABLE moves it). These work on
  * tokens — quoted strings, comments and identifiers are recognised — never on
- * substrings inside a string literal or a comment. Pure functions, no I/O.
+ * substrings inside a string literal or a comment. Also: leaving a large table's
+ * secondary indexes out of its CREATE TABLE, by lines, as SHOW CREATE TABLE writes
+ * them (anything unexpected leaves the statement as it is). Pure functions, no I/O.
  */
 #ifndef LC_SQL_REWRITE_H
 #define LC_SQL_REWRITE_H

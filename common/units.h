@@ -65,4 +65,7 @@ void lc_format_size(uint64_t bytes, char *buf, size_t len);
  */
 void lc_format_utc(time_t when, char *buf, size_t len);
 
+/* Seconds elapsed on CLOCK_MONOTONIC since `start` (taken with clock_gettime). */
+double lc_seconds_since(const struct timespec *start);
+
 #endif

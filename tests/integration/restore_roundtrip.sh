@@ -124,6 +124,17 @@ lc_expect_exit 0 -- lc_tool restore --config "$rconf" db "$LC_TMP/legacy.sql" --
 lc_assert_eq "$(lc_checksum_tables lcbp3_legacy)" "$(lc_checksum_tables lcbp3_legacy_plain)" \
     "CHECKSUM TABLE after the legacy .sql"
 
+# a dump made with --databases --add-drop-database names production; restoring it
+# --into a drill database must neither drop nor touch production
+prod_now=$(lc_checksum_tables "$LC_DB")
+mariadb-dump --no-defaults -uroot --socket="$MDB_SOCK" --single-transaction --add-drop-database \
+    --databases "$LC_DB" | gzip >"$LC_TMP/legacy-db.sql.gz"
+zgrep -q "DROP DATABASE IF EXISTS \`$LC_DB\`" "$LC_TMP/legacy-db.sql.gz" || lc_fail "no DROP DATABASE in the dump"
+lc_expect_exit 0 -- lc_tool restore --config "$rconf" db "$LC_TMP/legacy-db.sql.gz" --into lcbp3_drill
+lc_assert_eq "$prod_now" "$(lc_checksum_tables "$LC_DB")" "production after restoring its --databases dump elsewhere"
+lc_assert_eq "$(lc_checksum_tables lcbp3_legacy_client | grep -v '^type_zoo ')" \
+    "$(lc_checksum_tables lcbp3_drill | grep -v '^type_zoo \|^not_in_set ')" "the --databases dump in the drill database"
+
 # list shows the set, verified just now
 lc_expect_exit 0 -- lc_tool restore --config "$rconf" list
 lc_assert_file_contains "$LC_OUT" "$(basename "$set_path") +daily .* ago$"

@@ -36,14 +36,6 @@ struct run_result {
     double duration;
 };
 
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static void record_metrics(const struct lc_config *cfg, const struct run_result *res,
                            int exit_code, time_t started)
 {
@@ -129,7 +121,7 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
     }
     lc_progress_free(progress);
     progress = NULL;
-    res->dump_seconds = seconds_since(&t0);
+    res->dump_seconds = lc_seconds_since(&t0);
     header.set_name = set_name;
     header.host = host;
     header.kind = lc_set_kind_name(opts->kind);
@@ -141,7 +133,7 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
         lc_err_prefix(err, "writing set '%s'", set_name);
         goto out;
     }
-    res->write_seconds = seconds_since(&t0) - res->dump_seconds;
+    res->write_seconds = lc_seconds_since(&t0) - res->dump_seconds;
     res->set_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
     res->rows = mdb.rows;
     res->redis_keys = rds.keys;
@@ -188,7 +180,7 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
     if (cfg->n_targets > 0 && !opts->no_ship)
         lc_log_warn("shipping to targets is not implemented yet: '%s' stays in the spool for "
                     "'lcbp3-backup ship'", res.set_path);
-    res.duration = seconds_since(&t0);
+    res.duration = lc_seconds_since(&t0);
     lc_format_size(res.set_bytes, size, sizeof(size));
     lc_format_duration((int64_t)(res.duration * 1000), took, sizeof(took));
     lc_log_info("lcbp3-backup run end: completed successfully: '%s', %zu members, %s, %" PRIu64
@@ -199,7 +191,7 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
     fflush(stdout);
     rc = 0;
 out:
-    res.duration = seconds_since(&t0);
+    res.duration = lc_seconds_since(&t0);
     record_metrics(cfg, &res, rc == 0 ? 0 : (int)err->status, started);
     lc_lock_release(&lock);
     free(res.set_path);

@@ -5,21 +5,19 @@
 #include <time.h>
 
 #include "common/metrics_run.h"
+#include "common/units.h"
 #include "tools/restore/restore.h"
 
 /* The run's outcome as metrics (list, a read-only command, records none). */
 static void record_metrics(const struct lc_config *cfg, const struct restore_opts *opts,
                            int exit_code, time_t started, const struct timespec *t0)
 {
-    struct lc_metrics_run run = {"restore", "lcbp3_restore", started, 0, exit_code};
-    struct timespec t1;
+    struct lc_metrics_run run = {"restore", "lcbp3_restore", started, lc_seconds_since(t0), exit_code};
     struct lc_metrics *m;
 
     if (opts->command == RESTORE_CMD_LIST ||
         (!cfg->metrics.textfile && !cfg->metrics.pushgateway_url))
         return;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    run.duration = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
     m = lc_metrics_new();
     lc_metrics_run_add(m, &cfg->metrics, &run);
     lc_metrics_run_publish(m, &cfg->metrics, "restore");

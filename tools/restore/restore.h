@@ -46,6 +46,9 @@ void restore_opts_done(struct restore_opts *opts);
 int restore_find_source(const struct lc_config *cfg, const char *arg, char **out_path,
                         struct lc_err *err);
 
+/* 1 when `path` ends with `suffix`. */
+int restore_has_suffix(const char *path, const char *suffix);
+
 /* 1 for a legacy MariaDB dump file name (*.sql, *.sql.gz). */
 int restore_is_legacy_sql(const char *path);
 

@@ -21,16 +21,9 @@
 #include "common/units.h"
 #include "tools/restore/restore.h"
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 int restore_is_legacy_sql(const char *path)
 {
-    return ends_with(path, ".sql") || ends_with(path, ".sql.gz");
+    return restore_has_suffix(path, ".sql") || restore_has_suffix(path, ".sql.gz");
 }
 
 /* The databases of the set, in manifest order (NULL-terminated, new strings). */
@@ -105,20 +98,14 @@ static void log_end(const struct lc_restore_db_plan *plan, const struct lc_resto
                       (unsigned long long)plan->tables[idx].rows);
     lc_format_duration((int64_t)(seconds * 1000), took, sizeof(took));
     lc_log_info("restored database '%s' from '%s': %zu tables, %llu rows in %s (%s)",
-                plan->req.target_db, plan->set->manifest.set_name, plan->n_tables,
+                plan->req.target_db,
+                plan->set->manifest.set_name ? plan->set->manifest.set_name : plan->set->path,
+                plan->n_tables,
                 (unsigned long long)stats->rows, took, per_table.data ? per_table.data : "");
     if (!stats->binlog_off)
         lc_log_warn("the binary log was on for this restore (the account lacks BINLOG ADMIN or "
                     "SUPER): replicas will replay it");
     lc_buf_done(&per_table);
-}
-
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
 /* One database of the set: plan, confirm, run. */
@@ -151,7 +138,7 @@ static int restore_one(const struct lc_config *cfg, MYSQL *db, const struct lc_s
     rc = lc_restore_db_run(&cfg->mariadb, db, &plan, progress, &stats, err);
     lc_progress_free(progress);
     if (rc == 0)
-        log_end(&plan, &stats, seconds_since(&start));
+        log_end(&plan, &stats, lc_seconds_since(&start));
 out:
     lc_restore_db_plan_done(&plan);
     return rc;
@@ -226,7 +213,7 @@ static int restore_legacy(const struct lc_config *cfg, const struct restore_opts
     rc = lc_restore_db_legacy(db, path, target, progress, &stats, err);
     lc_progress_free(progress);
     if (rc == 0) {
-        lc_format_duration((int64_t)(seconds_since(&start) * 1000), took, sizeof(took));
+        lc_format_duration((int64_t)(lc_seconds_since(&start) * 1000), took, sizeof(took));
         lc_log_info("restored database '%s' from the legacy dump '%s': %llu statements, %llu rows "
                     "in %s", target, path, (unsigned long long)stats.statements,
                     (unsigned long long)stats.rows, took);

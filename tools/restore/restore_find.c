@@ -10,6 +10,13 @@
 #include "common/spool.h"
 #include "tools/restore/restore.h"
 
+int restore_has_suffix(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+
+    return n >= k && strcmp(path + n - k, suffix) == 0;
+}
+
 int restore_find_source(const struct lc_config *cfg, const char *arg, char **out_path,
                         struct lc_err *err)
 {

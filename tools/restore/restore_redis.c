@@ -28,30 +28,15 @@
 #include "common/units.h"
 #include "tools/restore/restore.h"
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 static int is_legacy_rdb(const char *path)
 {
-    return ends_with(path, ".rdb") || ends_with(path, ".rdb.gz");
+    return restore_has_suffix(path, ".rdb") || restore_has_suffix(path, ".rdb.gz");
 }
 
 /* lc_restore_read_fn over a gzip reader. */
 static int gz_read_fn(void *ctx, char *buf, size_t cap, size_t *out_len, struct lc_err *err)
 {
     return lc_gz_read(ctx, buf, cap, out_len, err);
-}
-
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
 /* The set's entries of one kind ("keys", "rdb"), in manifest order (new array). */
@@ -213,7 +198,7 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     }
     lc_progress_free(progress);
     progress = NULL;
-    lc_format_duration((int64_t)(seconds_since(&start) * 1000), took, sizeof(took));
+    lc_format_duration((int64_t)(lc_seconds_since(&start) * 1000), took, sizeof(took));
     lc_log_info("restored Redis from '%s': %" PRIu64 " keys restored, %" PRIu64
                 " skipped as expired, into %s in %s",
                 set->manifest.set_name ? set->manifest.set_name : set->path, stats.keys,
