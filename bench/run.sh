@@ -94,15 +94,17 @@ rm -rf "$out" "$logs"
 mkdir -p "$out" "$logs"
 
 # measure NAME OUTPUT CMD...: best wall time over $REPEAT runs, peak RSS, output bytes
+# (OUTPUT "-": none). Before each run, $PREP (a function; default: empty the output and
+# the spool) makes the starting state.
 declare -A WALL RSS SIZE
+prep_output() { rm -rf "$1" "${LC_SPOOL_DIR:?}"/*; mkdir -p "$(dirname "$1")"; }
 measure() {
     local name=$1 output=$2 i tf log rc w r
     shift 2
     tf="$logs/$name.time"
     log="$logs/$name.log"
     for ((i = 1; i <= REPEAT; i++)); do
-        rm -rf "$output" "${LC_SPOOL_DIR:?}"/*
-        mkdir -p "$(dirname "$output")"
+        "${PREP:-prep_output}" "$output"
         sync
         rc=0
         timeout -k 10 "$limit" /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$log" 2>&1 </dev/null || rc=$?
@@ -117,12 +119,14 @@ measure() {
             WALL[$name]=$w
         fi
         [ "${RSS[$name]:-0}" -lt "$r" ] && RSS[$name]=$r
-        if [ "$name" = ours ]; then
+        if [ "$output" = - ]; then
+            SIZE[$name]=0
+        elif [ "$name" = ours ]; then
             SIZE[$name]=$(find "$LC_SPOOL_DIR" -maxdepth 1 -name '*.tar' -printf '%s\n' | head -n 1)
         else
             SIZE[$name]=$(du -sb "$output" | cut -f1)
         fi
-        printf 'bench: %-12s run %d: %8.2f s  %7.1f MiB RSS  %s bytes\n' "$name" "$i" "$w" "$(awk -v k="$r" 'BEGIN { print k / 1024 }')" "${SIZE[$name]}"
+        printf 'bench: %-14s run %d: %8.2f s  %7.1f MiB RSS  %s bytes\n' "$name" "$i" "$w" "$(awk -v k="$r" 'BEGIN { print k / 1024 }')" "${SIZE[$name]}"
     done
 }
 
@@ -151,41 +155,20 @@ restore_tool="$BUILD/tools/restore/lcbp3-restore"
 rm -rf "${LC_SPOOL_DIR:?}"/*
 "$ours" --config "$conf" run --no-ship --db-only >"$logs/restore-input.log" 2>&1 || die "the input set for the restore failed"
 restore_db=lcbp3_bench_restore
-# measure_restore NAME CMD...: drops the target first; best wall time, peak RSS
-measure_restore() {
-    local name=$1 i tf log rc w r
-    shift
-    tf="$logs/$name.time"
-    log="$logs/$name.log"
-    for ((i = 1; i <= REPEAT; i++)); do
-        lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
-        [ "$name" = ours_restore ] || lc_mysql -e "CREATE DATABASE $restore_db CHARACTER SET utf8mb4"
-        sync
-        rc=0
-        timeout -k 10 "$limit" /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$log" 2>&1 </dev/null || rc=$?
-        if [ "$rc" != 0 ]; then
-            echo "bench: '$name' failed (exit $rc$([ "$rc" = 124 ] && echo ", over ${limit}s")); last lines of its output:" >&2
-            tail -n 20 "$log" >&2
-            WALL[$name]=FAILED
-            return 0
-        fi
-        read -r w r < <(tail -n 1 "$tf")
-        if [ -z "${WALL[$name]:-}" ] || awk -v a="$w" -v b="${WALL[$name]}" 'BEGIN { exit !(a < b) }'; then
-            WALL[$name]=$w
-        fi
-        [ "${RSS[$name]:-0}" -lt "$r" ] && RSS[$name]=$r
-        printf 'bench: %-14s run %d: %8.2f s  %7.1f MiB RSS\n' "$name" "$i" "$w" "$(awk -v k="$r" 'BEGIN { print k / 1024 }')"
-    done
+# the restores start from an empty target database (ours creates it itself)
+prep_restore_db() {
+    lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
+    [ "$PREP_CREATE" = 0 ] || lc_mysql -e "CREATE DATABASE $restore_db CHARACTER SET utf8mb4"
 }
-measure_restore ours_restore "$restore_tool" --config "$rconf" db latest --into "$restore_db" --yes
+PREP=prep_restore_db PREP_CREATE=0 measure ours_restore - "$restore_tool" --config "$rconf" db latest --into "$restore_db" --yes
 restored=$(lc_checksum_tables "$restore_db")
 [ "$restored" = "$(lc_checksum_tables "$LC_DB")" ] || die "our restore does not reproduce the source (CHECKSUM TABLE differs)"
-measure_restore gunzip_mariadb bash -c 'set -o pipefail; gunzip -c "$1" | mariadb --defaults-file="$2" "$3"' \
+PREP=prep_restore_db PREP_CREATE=1 measure gunzip_mariadb - bash -c 'set -o pipefail; gunzip -c "$1" | mariadb --defaults-file="$2" "$3"' \
     _ "$out/dump.sql.gz" "$admin_cnf" "$restore_db"
 # myloader needs column lists for tables with generated or invisible columns (type_zoo)
 timeout -k 10 "$limit" mydumper --defaults-file="$peer_cnf" -B "$LC_DB" -o "$out/mydumper-ci" -t "$THREADS" -c \
     --complete-insert -G -E -R -v 1 >"$logs/mydumper-ci.log" 2>&1 || die "mydumper --complete-insert failed"
-measure_restore myloader myloader --defaults-file="$admin_cnf" -d "$out/mydumper-ci" -B "$restore_db" -t "$THREADS" -o -v 1
+PREP=prep_restore_db PREP_CREATE=1 measure myloader - myloader --defaults-file="$admin_cnf" -d "$out/mydumper-ci" -B "$restore_db" -t "$THREADS" -o -v 1
 lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
 
 report() {

@@ -278,7 +278,7 @@ lc_seed_redis() {
 # internal encoding or hash-table order: compare two servers key by key. TTL is reduced to
 # whether there is one.
 lc_redis_fingerprint() {
-    local lua ports names i
+    local lua
     # shellcheck disable=SC2016
     lua='local function enc(t)
   local p = {}
@@ -321,6 +321,14 @@ repeat
   end
 until cursor == "0"
 return out'
+    lc__redis_eval "$lua" "$@" | LC_ALL=C sort -u
+}
+
+# lc__redis_eval LUA [--cluster | redis-cli args...]: runs a script without keys on the
+# current instance (args such as -n 3 go to redis-cli) or on every cluster master.
+lc__redis_eval() {
+    local lua=$1 ports names i
+    shift
     if [ "${1:-}" = --cluster ]; then
         read -r -a ports <<<"$REDIS_CLUSTER_PORTS"
         read -r -a names <<<"$REDIS_CLUSTER_NAMES"
@@ -328,6 +336,35 @@ return out'
             lc__redis_cli_port "${ports[$i]}" "${names[$i]}" EVAL "$lua" 0
         done
     else
-        lc_redis_cli EVAL "$lua" 0
-    fi | LC_ALL=C sort -u
+        lc_redis_cli "$@" EVAL "$lua" 0
+    fi
+}
+
+# lc_redis_expiries [--cluster | redis-cli args...]: "<key as hex> <absolute expiry ms>"
+# for every key with a TTL, sorted; the expiry is on the server's clock.
+lc_redis_expiries() {
+    # shellcheck disable=SC2016
+    lc__redis_eval 'local out, cursor = {}, "0"
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+repeat
+  local r = redis.call("SCAN", cursor, "COUNT", 1000)
+  cursor = r[1]
+  for _, k in ipairs(r[2]) do
+    local p = redis.call("PTTL", k)
+    if p >= 0 then
+      out[#out + 1] = string.gsub(k, ".", function(c) return string.format("%02x", string.byte(c)) end) .. " " .. string.format("%d", now + p)
+    end
+  end
+until cursor == "0"
+return out' "$@" | LC_ALL=C sort
+}
+
+# lc_assert_same_expiries BEFORE AFTER: every key of BEFORE (lc_redis_expiries output) is in
+# AFTER with an expiry within 1 s.
+lc_assert_same_expiries() {
+    local bad
+    bad=$(LC_ALL=C join -a 1 <(echo "$1") <(echo "$2") |
+        awk 'NF != 3 || $2 - $3 > 1000 || $3 - $2 > 1000 { print }')
+    [ -z "$bad" ] || lc_fail "expiries differ (key, before, after): $bad"
 }

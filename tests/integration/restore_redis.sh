@@ -14,32 +14,6 @@
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
-# "<key hex> <absolute expiry ms>" for every key with a TTL in the current db (server clock)
-expiries() {
-    # shellcheck disable=SC2016
-    lc_redis_cli "$@" EVAL 'local out, cursor = {}, "0"
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-repeat
-  local r = redis.call("SCAN", cursor, "COUNT", 1000)
-  cursor = r[1]
-  for _, k in ipairs(r[2]) do
-    local p = redis.call("PTTL", k)
-    if p >= 0 then
-      out[#out + 1] = string.gsub(k, ".", function(c) return string.format("%02x", string.byte(c)) end) .. " " .. string.format("%d", now + p)
-    end
-  end
-until cursor == "0"
-return out' 0 | LC_ALL=C sort
-}
-
-# same_expiries BEFORE AFTER: every key of BEFORE is in AFTER with an expiry within 1 s
-same_expiries() {
-    local bad
-    bad=$(LC_ALL=C join -a 1 <(echo "$1") <(echo "$2") |
-        awk 'NF != 3 || $2 - $3 > 1000 || $3 - $2 > 1000 { print }')
-    [ -z "$bad" ] || lc_fail "expiries differ (key, before, after): $bad"
-}
 
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
@@ -65,7 +39,7 @@ lc_redis_cli -n 3 HSET db3:hash a 1 b 2 >/dev/null
 lc_redis_cli -n 3 EXPIRE db3:hash 7200 >/dev/null
 
 before=$(lc_redis_fingerprint)
-before_exp=$(expiries)
+before_exp=$(lc_redis_expiries)
 before_db3=$(lc_redis_cli -n 3 DUMP db3:plain | sha1sum)
 lc_expect_exit 0 -- lc_tool backup --config "$conf" run --redis-only
 set_path=$(tail -n 1 "$LC_OUT")
@@ -142,7 +116,7 @@ lc_assert_file_contains "$LC_ERR" "keys restored"
 after=$(lc_redis_fingerprint)
 lc_assert_eq "$(without "$before" short:ttl)" "$(without "$after" short:ttl created:after:backup)" \
     "keys after the restore vs at the backup"
-same_expiries "$(without "$before_exp" short:ttl)" "$(expiries)"
+lc_assert_same_expiries "$(without "$before_exp" short:ttl)" "$(lc_redis_expiries)"
 lc_assert_eq "keep me" "$(lc_redis_cli GET created:after:backup)" "a key created after the backup"
 lc_assert_eq "live value" "$(lc_redis_cli GET short:ttl)" "the live key of an expired one"
 lc_assert_eq -1 "$(lc_redis_cli TTL short:ttl)" "TTL of the live key"
@@ -170,7 +144,7 @@ main=$REDIS_NAME
 lc_start_redis --name fromrdb
 lc_assert_eq "$(without "$before" short:ttl)" "$(without "$(lc_redis_fingerprint)" short:ttl)" \
     "keys of the server started on the placed dump.rdb"
-same_expiries "$(without "$before_exp" short:ttl)" "$(expiries)"
+lc_assert_same_expiries "$(without "$before_exp" short:ttl)" "$(lc_redis_expiries)"
 lc_assert_eq "$before_db3" "$(lc_redis_cli -n 3 DUMP db3:plain | sha1sum)" "db 3 from the RDB"
 lc_stop_redis fromrdb
 lc_use_redis "$main"

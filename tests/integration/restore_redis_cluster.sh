@@ -10,37 +10,6 @@
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
-# "<key hex> <absolute expiry ms>" for every key with a TTL on every cluster master
-cluster_expiries() {
-    local ports names i
-    read -r -a ports <<<"$REDIS_CLUSTER_PORTS"
-    read -r -a names <<<"$REDIS_CLUSTER_NAMES"
-    for i in "${!ports[@]}"; do
-        # shellcheck disable=SC2016
-        lc__redis_cli_port "${ports[$i]}" "${names[$i]}" EVAL 'local out, cursor = {}, "0"
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-repeat
-  local r = redis.call("SCAN", cursor, "COUNT", 1000)
-  cursor = r[1]
-  for _, k in ipairs(r[2]) do
-    local p = redis.call("PTTL", k)
-    if p >= 0 then
-      out[#out + 1] = string.gsub(k, ".", function(c) return string.format("%02x", string.byte(c)) end) .. " " .. string.format("%d", now + p)
-    end
-  end
-until cursor == "0"
-return out' 0
-    done | LC_ALL=C sort
-}
-
-# every key of BEFORE is in AFTER with an expiry within 1 s
-same_expiries() {
-    local bad
-    bad=$(LC_ALL=C join -a 1 <(echo "$1") <(echo "$2") |
-        awk 'NF != 3 || $2 - $3 > 1000 || $3 - $2 > 1000 { print }')
-    [ -z "$bad" ] || lc_fail "expiries differ (key, before, after): $bad"
-}
 
 dbsizes() {
     local ports names i
@@ -78,7 +47,7 @@ lc_redis_cluster_cli --cluster check "127.0.0.1:${REDIS_CLUSTER_PORTS%% *}" >"$L
 # a set of the cluster itself (one export per master); changes; restore 'latest'
 sleep 1 # set names have a one-second resolution
 cluster_before=$(lc_redis_fingerprint --cluster)
-cluster_exp=$(cluster_expiries)
+cluster_exp=$(lc_redis_expiries --cluster)
 lc_expect_exit 0 -- lc_tool backup --config "$cluster_conf" run --redis-only
 cluster_set=$(tail -n 1 "$LC_OUT")
 lc_assert_eq 3 "$(tar -tf "$cluster_set" | grep -c 'keys.dump.gz$')" "exports in the cluster set"
@@ -91,7 +60,7 @@ lc_expect_exit 0 -- lc_tool restore --config "$cluster_conf" redis latest --yes
 lc_assert_file_contains "$LC_OUT" "3 exports"
 after=$(lc_redis_fingerprint --cluster | grep -v "^$(printf %s created:after:backup | od -An -tx1 | tr -d ' \n') ")
 lc_assert_eq "$cluster_before" "$after" "cluster set restored into the cluster"
-same_expiries "$cluster_exp" "$(cluster_expiries)"
+lc_assert_same_expiries "$cluster_exp" "$(lc_redis_expiries --cluster)"
 lc_assert_eq "keep me" "$(lc_redis_cluster_cli GET created:after:backup)" "a key created after the backup"
 
 # --rdb-to with a cluster set: one dump.rdb per master, each the set's RDB of that master
