@@ -123,7 +123,22 @@ static int is_access_denied(unsigned int num)
            num == ER_DBACCESS_DENIED_ERROR;
 }
 
+static MYSQL *connect_db(const struct lc_mariadb_cfg *cfg, const char *program, int local_infile,
+                         struct lc_err *err);
+
 MYSQL *lc_db_connect(const struct lc_mariadb_cfg *cfg, const char *program, struct lc_err *err)
+{
+    return connect_db(cfg, program, 0, err);
+}
+
+MYSQL *lc_db_connect_local_infile(const struct lc_mariadb_cfg *cfg, const char *program,
+                                  struct lc_err *err)
+{
+    return connect_db(cfg, program, 1, err);
+}
+
+static MYSQL *connect_db(const struct lc_mariadb_cfg *cfg, const char *program, int local_infile,
+                         struct lc_err *err)
 {
     MYSQL *db = NULL;
     MYSQL *ret = NULL;
@@ -153,6 +168,7 @@ MYSQL *lc_db_connect(const struct lc_mariadb_cfg *cfg, const char *program, stru
     connect_s = cfg->connect_timeout_ms > 0 ? (unsigned)((cfg->connect_timeout_ms + 999) / 1000)
                                             : 10;
     if (set_fixed_options(db, program, connect_s) || set_tls_options(db, cfg) ||
+        (local_infile && mysql_options(db, MYSQL_OPT_LOCAL_INFILE, &local_infile)) ||
         (cfg->option_file && cfg->option_file[0] &&
          (mysql_options(db, MYSQL_READ_DEFAULT_FILE, cfg->option_file) ||
           mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "client")))) {

@@ -38,6 +38,14 @@
  */
 MYSQL *lc_db_connect(const struct lc_mariadb_cfg *cfg, const char *program, struct lc_err *err);
 
+/*
+ * lc_db_connect() with LOAD DATA LOCAL INFILE allowed on the connection (the capability
+ * is agreed at connect time); the caller serves the data through
+ * mysql_set_local_infile_handler, never from a file the server names.
+ */
+MYSQL *lc_db_connect_local_infile(const struct lc_mariadb_cfg *cfg, const char *program,
+                                  struct lc_err *err);
+
 /* Closes a handle; accepts NULL. */
 void lc_db_close(MYSQL *db);
 

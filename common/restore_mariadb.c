@@ -386,6 +386,7 @@ static int load_item(MYSQL *db, struct pool *p, const struct load_item *it,
         .input = LC_GZ_INPUT_GZIP,
         .progress = p->progress,
         .stop = &p->failed,
+        .load_data = 1,
     };
 
     if (it->table->data->member->n_parts > 1)
@@ -417,7 +418,7 @@ static void *loader_main(void *arg)
     struct pool *p = arg;
     struct lc_err err = LC_ERR_INIT;
     struct load_item *it;
-    MYSQL *db = lc_db_connect(p->cfg, PROGRAM, &err);
+    MYSQL *db = lc_db_connect_local_infile(p->cfg, PROGRAM, &err);
     int binlog_off = 0, last;
 
     if (!db || lc_restore_session(db, 1, &binlog_off, &err) || use_db(db, p->load_db, &err))

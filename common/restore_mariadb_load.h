@@ -32,6 +32,8 @@ struct lc_load_source {
                                      and appended here ("ADD KEY ...", lc_sql_defer_keys) */
     struct lc_progress *progress; /* compressed bytes read */
     const atomic_int *stop;   /* optional: another loader failed; stop at the next chunk */
+    int load_data;            /* send INSERTs as LOAD DATA LOCAL INFILE where they convert
+                                 (the connection from lc_db_connect_local_infile) */
 };
 
 struct lc_load_counts {
