@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/restore_mariadb_load.h"
+#include "common/units.h"
 
 #define PROGRAM "lcbp3-restore"
 /* Uncompressed data above which secondary indexes are built after the rows. */
@@ -294,6 +295,7 @@ struct load_item {
     uint64_t offset;
     uint64_t length;
     size_t part;
+    int taken;
 };
 
 struct pool {
@@ -304,20 +306,24 @@ struct pool {
     struct load_item *items;
     size_t n_items;
     pthread_mutex_t lock;
-    size_t next;
+    size_t left;              /* items not taken yet */
     atomic_int failed;
     int binlog_on;            /* a loader could not turn the binary log off */
     struct lc_load_counts counts;
     struct lc_err err;
 };
 
-static int largest_item_first(const void *a, const void *b)
+/* The largest tables first (the critical path), each table's parts in order. */
+static int largest_table_first(const void *a, const void *b)
 {
     const struct load_item *x = a, *y = b;
+    uint64_t sx = x->table->data->member->size, sy = y->table->data->member->size;
 
-    if (x->length != y->length)
-        return x->length > y->length ? -1 : 1;
-    return strcmp(x->table->name, y->table->name);
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    if (x->table != y->table)
+        return strcmp(x->table->name, y->table->name);
+    return x->part < y->part ? -1 : x->part > y->part;
 }
 
 /* Every data member, split into the parts it was written in (each starts with a whole
@@ -351,7 +357,8 @@ static void make_items(struct pool *p)
             offset += it->length;
         }
     }
-    qsort(p->items, p->n_items, sizeof(*p->items), largest_item_first);
+    qsort(p->items, p->n_items, sizeof(*p->items), largest_table_first);
+    p->left = p->n_items;
 }
 
 static void pool_fail(struct pool *p, const struct lc_err *err)
@@ -363,13 +370,34 @@ static void pool_fail(struct pool *p, const struct lc_err *err)
     pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * The next item: the first one whose table no other loader is filling, so that
+ * connections work on different tables (two loads into one InnoDB table contend on its
+ * index pages and together go hardly faster than one); the first one left when every
+ * remaining table is busy.
+ */
 static struct load_item *pool_take(struct pool *p)
 {
     struct load_item *it = NULL;
 
     pthread_mutex_lock(&p->lock);
-    if (!atomic_load(&p->failed) && p->next < p->n_items)
-        it = &p->items[p->next++];
+    for (size_t idx = 0; !atomic_load(&p->failed) && p->left && idx < p->n_items; idx++) {
+        struct load_item *cand = &p->items[idx];
+
+        if (cand->taken)
+            continue;
+        if (!it)
+            it = cand;
+        if (cand->table->loaders == 0) {
+            it = cand;
+            break;
+        }
+    }
+    if (it) {
+        it->taken = 1;
+        it->table->loaders++;
+        p->left--;
+    }
     pthread_mutex_unlock(&p->lock);
     return it;
 }
@@ -400,13 +428,16 @@ static int load_item(MYSQL *db, struct pool *p, const struct load_item *it,
 static int build_keys(MYSQL *db, const struct lc_restore_table *t, struct lc_err *err)
 {
     struct lc_buf sql = LC_BUF_INIT;
+    struct timespec t0;
     int rc;
 
     lc_buf_puts(&sql, "ALTER TABLE ");
     lc_db_quote_ident(&sql, t->name);
     lc_buf_putc(&sql, ' ');
     lc_buf_puts(&sql, t->deferred_keys);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = lc_db_exec(db, sql.data, err);
+    lc_log_debug("'%s': secondary indexes built in %.1fs", t->name, lc_seconds_since(&t0));
     if (rc)
         lc_err_prefix(err, "building the indexes of '%s'", t->name);
     lc_buf_done(&sql);
@@ -425,15 +456,20 @@ static void *loader_main(void *arg)
         goto fail;
     while ((it = pool_take(p)) != NULL) {
         struct lc_load_counts counts = {0, 0};
+        struct timespec t0;
 
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         if (load_item(db, p, it, &counts, &err))
             goto fail;
+        lc_log_debug("'%s' part %zu: %llu rows in %.1fs", it->table->name, it->part + 1,
+                     (unsigned long long)counts.rows, lc_seconds_since(&t0));
         pthread_mutex_lock(&p->lock);
         it->table->rows += counts.rows;
         p->counts.rows += counts.rows;
         p->counts.statements += counts.statements;
         p->binlog_on |= !binlog_off;
         last = --it->table->parts_left == 0;
+        it->table->loaders--;
         pthread_mutex_unlock(&p->lock);
         if (last && it->table->deferred_keys && build_keys(db, it->table, &err))
             goto fail;

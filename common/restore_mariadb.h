@@ -1,9 +1,11 @@
 /*
  * Restoring MariaDB from a verified backup set, or from a legacy dump file.
  *
- * A set is restored table by table in parallel, one connection per thread, the
- * largest tables first, with foreign_key_checks, unique_checks and (when the account
- * may) the binary log off for the session. When the target database exists, everything
+ * A set is restored in parallel, one connection per thread, the parts of the data
+ * members largest first, with foreign_key_checks, unique_checks and (when the account
+ * may) the binary log off for the session; rows go as LOAD DATA LOCAL INFILE where the
+ * INSERT converts (common/sql_load_data.h), and large tables get their secondary
+ * indexes after their rows. When the target database exists, everything
  * is loaded into a staging database first and only then moved in, so a failure while
  * loading leaves the target exactly as it was:
  *   - tables no foreign key refers to are swapped in one RENAME TABLE statement
@@ -51,6 +53,7 @@ struct lc_restore_table {
     int referenced;           /* a foreign key refers to it (dropped, not swapped) */
     char *deferred_keys;      /* "ADD KEY ..." built after the rows are in, or NULL */
     size_t parts_left;        /* parts of the data member not loaded yet */
+    unsigned loaders;         /* connections loading a part of it right now */
     uint64_t rows;            /* rows loaded */
 };
 
