@@ -100,3 +100,25 @@ void lc_cli_log_begin(const struct lc_cli *cli, const struct lc_config *cfg, con
     lc_log_info("%s %s begin: version %s, config '%s'%s%s", cli->program, command, LC_VERSION,
                 cfg->path, details && *details ? ", " : "", details ? details : "");
 }
+
+int lc_cli_option_error(const struct lc_cli *cli, int opt, char **argv, struct lc_err *err)
+{
+    if (opt == ':')
+        return lc_cli_usage_error(err, cli->program, "option '%s' needs a value", argv[optind - 1]);
+    return lc_cli_usage_error(err, cli->program, "unknown option '%s'", argv[optind - 1]);
+}
+
+int lc_cli_command(const struct lc_cli *cli, int argc, char **argv, const char *const *names,
+                   size_t *out_index, struct lc_err *err)
+{
+    if (optind >= argc)
+        return lc_cli_usage_error(err, cli->program, "a command is required");
+    for (size_t idx = 0; names[idx]; idx++) {
+        if (strcmp(argv[optind], names[idx]) == 0) {
+            *out_index = idx;
+            optind++;
+            return 0;
+        }
+    }
+    return lc_cli_usage_error(err, cli->program, "unknown command '%s'", argv[optind]);
+}

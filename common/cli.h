@@ -48,6 +48,18 @@ struct lc_cli {
 /* Handles a shared option; returns 1 if `opt` was one, 0 if it is the tool's. */
 int lc_cli_common_option(struct lc_cli *cli, int opt, const char *arg);
 
+/* The usage error for what getopt_long returned for a bad option: ':' (a value is
+ * missing, LC_CLI_SHORTOPTS starts with ':') or anything else (unknown). */
+int lc_cli_option_error(const struct lc_cli *cli, int opt, char **argv, struct lc_err *err);
+
+/*
+ * The command word at argv[optind] after the options: its index in `names`
+ * (NULL-terminated) in *out_index, optind moved past it; a usage error when it is
+ * missing or unknown.
+ */
+int lc_cli_command(const struct lc_cli *cli, int argc, char **argv, const char *const *names,
+                   size_t *out_index, struct lc_err *err);
+
 /* The usage error for an unknown option or bad argument (status 64). */
 int lc_cli_usage_error(struct lc_err *err, const char *program, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

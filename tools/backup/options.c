@@ -32,12 +32,9 @@ const char backup_usage[] =
     "  ship, binlog [--follow], archive-audit [--older-than 2y] [--dry-run]\n"
     "        not implemented yet (exit 70)\n";
 
-static const struct {
-    const char *name;
-    enum backup_command command;
-} commands[] = {
-    {"run", BACKUP_CMD_RUN},     {"ship", BACKUP_CMD_SHIP},     {"list", BACKUP_CMD_LIST},
-    {"prune", BACKUP_CMD_PRUNE}, {"binlog", BACKUP_CMD_BINLOG}, {"archive-audit", BACKUP_CMD_ARCHIVE_AUDIT},
+/* In the order of enum backup_command, from BACKUP_CMD_RUN. */
+static const char *const command_names[] = {
+    "run", "ship", "list", "prune", "binlog", "archive-audit", NULL,
 };
 
 /* Which commands accept an option (bitmask of 1 << command). */
@@ -94,6 +91,7 @@ int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc
         {NULL, 0, NULL, 0},
     };
     unsigned seen = 0;
+    size_t command;
     int opt;
 
     memset(opts, 0, sizeof(*opts));
@@ -131,28 +129,19 @@ int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc
         case OPT_OLDER_THAN:
             opts->older_than = optarg;
             break;
-        case ':':
-            return lc_cli_usage_error(err, opts->cli.program, "option '%s' needs a value",
-                                      argv[optind - 1]);
         default:
-            return lc_cli_usage_error(err, opts->cli.program, "unknown option '%s'",
-                                      argv[optind - 1]);
+            return lc_cli_option_error(&opts->cli, opt, argv, err);
         }
         if (opt >= LC_OPT_TOOL)
             seen |= 1u << (opt - LC_OPT_TOOL);
     }
     if (opts->cli.help || opts->cli.version || opts->cli.check_config)
         return 0;
-    if (optind >= argc)
-        return lc_cli_usage_error(err, opts->cli.program, "a command is required");
-    opts->command_name = argv[optind];
-    for (size_t idx = 0; idx < sizeof(commands) / sizeof(commands[0]); idx++)
-        if (strcmp(argv[optind], commands[idx].name) == 0)
-            opts->command = commands[idx].command;
-    if (opts->command == BACKUP_CMD_NONE)
-        return lc_cli_usage_error(err, opts->cli.program, "unknown command '%s'", argv[optind]);
-    if (optind + 1 < argc)
-        return lc_cli_usage_error(err, opts->cli.program, "unexpected argument '%s'",
-                                  argv[optind + 1]);
+    if (lc_cli_command(&opts->cli, argc, argv, command_names, &command, err))
+        return -1;
+    opts->command = (enum backup_command)(BACKUP_CMD_RUN + command);
+    opts->command_name = command_names[command];
+    if (optind < argc)
+        return lc_cli_usage_error(err, opts->cli.program, "unexpected argument '%s'", argv[optind]);
     return check_combination(opts, seen, err);
 }

@@ -41,15 +41,8 @@ const char restore_usage[] =
     "confirmation; without a terminal it needs --yes.\n"
     "  --until TIME  point-in-time recovery: not implemented yet (exit 70)\n";
 
-static const struct {
-    const char *name;
-    enum restore_command command;
-} commands[] = {
-    {"list", RESTORE_CMD_LIST},
-    {"db", RESTORE_CMD_DB},
-    {"redis", RESTORE_CMD_REDIS},
-    {"set", RESTORE_CMD_SET},
-};
+/* In the order of enum restore_command, from RESTORE_CMD_LIST. */
+static const char *const command_names[] = {"list", "db", "redis", "set", NULL};
 
 #define ONLY(cmd) (1u << (cmd))
 
@@ -111,6 +104,7 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
         {NULL, 0, NULL, 0},
     };
     unsigned seen = 0;
+    size_t command;
     int opt;
 
     memset(opts, 0, sizeof(*opts));
@@ -139,27 +133,18 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
         case OPT_YES:
             opts->yes = 1;
             break;
-        case ':':
-            return lc_cli_usage_error(err, opts->cli.program, "option '%s' needs a value",
-                                      argv[optind - 1]);
         default:
-            return lc_cli_usage_error(err, opts->cli.program, "unknown option '%s'",
-                                      argv[optind - 1]);
+            return lc_cli_option_error(&opts->cli, opt, argv, err);
         }
         if (opt >= LC_OPT_TOOL)
             seen |= 1u << (opt - LC_OPT_TOOL);
     }
     if (opts->cli.help || opts->cli.version || opts->cli.check_config)
         return 0;
-    if (optind >= argc)
-        return lc_cli_usage_error(err, opts->cli.program, "a command is required");
-    opts->command_name = argv[optind];
-    for (size_t idx = 0; idx < sizeof(commands) / sizeof(commands[0]); idx++)
-        if (strcmp(argv[optind], commands[idx].name) == 0)
-            opts->command = commands[idx].command;
-    if (opts->command == RESTORE_CMD_NONE)
-        return lc_cli_usage_error(err, opts->cli.program, "unknown command '%s'", argv[optind]);
-    optind++;
+    if (lc_cli_command(&opts->cli, argc, argv, command_names, &command, err))
+        return -1;
+    opts->command = (enum restore_command)(RESTORE_CMD_LIST + command);
+    opts->command_name = command_names[command];
     if (opts->command != RESTORE_CMD_LIST) {
         if (optind >= argc)
             return lc_cli_usage_error(err, opts->cli.program,
