@@ -38,6 +38,7 @@ struct scanned {
     char sha256[65];
     unsigned char probe[PROBE_LEN];
     size_t probe_len;
+    int listed;               /* a manifest member matched it */
 };
 
 /* State of the sequential pass. */
@@ -232,11 +233,13 @@ out:
     return rc;
 }
 
-static const struct scanned *find_scanned(const struct scan *s, size_t hint, const char *path)
+/* The tar item of a member (manifest.json, the last item, is never one), trying the
+ * same position first. */
+static struct scanned *find_scanned(const struct scan *s, size_t hint, const char *path)
 {
-    if (hint < s->n_items && strcmp(s->items[hint].path, path) == 0)
+    if (hint + 1 < s->n_items && strcmp(s->items[hint].path, path) == 0)
         return &s->items[hint];
-    for (size_t idx = 0; idx < s->n_items; idx++)
+    for (size_t idx = 0; idx + 1 < s->n_items; idx++)
         if (strcmp(s->items[idx].path, path) == 0)
             return &s->items[idx];
     return NULL;
@@ -279,11 +282,15 @@ static int check_members(struct scan *s, struct lc_set_reader *out, struct lc_er
     out->entries = lc_xcalloc(m->n_members ? m->n_members : 1, sizeof(*out->entries));
     for (size_t idx = 0; idx < m->n_members; idx++) {
         const struct lc_manifest_member *mm = &m->members[idx];
-        const struct scanned *item = find_scanned(s, idx, mm->path);
+        struct scanned *item = find_scanned(s, idx, mm->path);
 
         if (!item)
             return lc_err_set(err, LC_E_DATA, "'%s': member '%s' listed in the manifest is missing",
                               s->path, mm->path);
+        if (item->listed)
+            return lc_err_set(err, LC_E_DATA, "'%s': the manifest lists member '%s' twice", s->path,
+                              mm->path);
+        item->listed = 1;
         if (item->size != mm->size)
             return lc_err_set(err, LC_E_DATA, "'%s': member '%s' is %llu bytes, the manifest says %llu",
                               s->path, mm->path, (unsigned long long)item->size,
@@ -301,11 +308,9 @@ static int check_members(struct scan *s, struct lc_set_reader *out, struct lc_er
     out->n_entries = m->n_members;
     /* manifest.json is the last item and is not a member of itself. */
     for (size_t idx = 0; idx + 1 < s->n_items; idx++)
-        if (!lc_set_reader_find(out, s->items[idx].path))
+        if (!s->items[idx].listed)
             return lc_err_set(err, LC_E_DATA, "'%s': member '%s' is not in the manifest",
                               s->path, s->items[idx].path);
-    if (s->n_items != m->n_members + 1)
-        return lc_err_set(err, LC_E_DATA, "'%s': the manifest lists a member twice", s->path);
     return 0;
 }
 

@@ -73,6 +73,11 @@ expect_bad_set "$bad/lying.tar" 65 "member '$member' is $size bytes, the manifes
 tar -xf "$set_path" -C "$x" manifest.json
 tar -cf "$bad/missing.tar" -C "$x" $(printf '%s\n' "${order[@]}" | grep -vx "$member")
 expect_bad_set "$bad/missing.tar" 65 "member '$member' listed in the manifest is missing"
+# a manifest that names itself as a member (manifest.json is never one)
+sed -i "0,/\"path\": \"mariadb\/$LC_DB\/database.sql.gz\"/ s//\"path\": \"manifest.json\"/" "$x/manifest.json"
+grep -q '"path": "manifest.json"' "$x/manifest.json" || lc_fail "could not edit the manifest"
+tar -cf "$bad/self.tar" -C "$x" "${order[@]}"
+expect_bad_set "$bad/self.tar" 65 "member 'manifest.json' listed in the manifest is missing"
 
 # not a set at all
 head -c 100000 /dev/urandom >"$bad/random.tar"
