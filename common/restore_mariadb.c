@@ -35,6 +35,16 @@ static int in_list(char *const *list, const char *name)
     return 0;
 }
 
+/* The table of the plan named `name`, or NULL. */
+static const struct lc_restore_table *plan_table(const struct lc_restore_db_plan *plan,
+                                                 const char *name)
+{
+    for (size_t idx = 0; idx < plan->n_tables; idx++)
+        if (strcmp(plan->tables[idx].name, name) == 0)
+            return &plan->tables[idx];
+    return NULL;
+}
+
 /* The member of `kind` for db (and table, when not NULL), or NULL. */
 static const struct lc_set_entry *find_member(const struct lc_set_reader *set, const char *kind,
                                               const char *db, const char *table)
@@ -82,11 +92,7 @@ static int collect_tables(const struct lc_set_reader *set, const struct lc_resto
         plan->bytes += m->size + (t->data ? t->data->member->size : 0);
     }
     for (size_t idx = 0; req->tables && req->tables[idx]; idx++) {
-        int found = 0;
-
-        for (size_t k = 0; k < plan->n_tables && !found; k++)
-            found = strcmp(plan->tables[k].name, req->tables[idx]) == 0;
-        if (!found) {
+        if (!plan_table(plan, req->tables[idx])) {
             lc_err_set(err, LC_E_USAGE, "table '%s' is not in the set's database '%s'",
                        req->tables[idx], db);
             lc_err_hint(err, "'tar tf %s' lists the members; tables are named "
@@ -149,14 +155,9 @@ static int inspect_target(MYSQL *db, struct lc_restore_db_plan *plan, struct lc_
         plan->n_replaced += (size_t)plan->tables[idx].exists;
     }
     plan->extra_tables = lc_xcalloc(lc_strv_len(existing) + 1, sizeof(char *));
-    for (size_t idx = 0; plan->whole && existing[idx]; idx++) {
-        int in_set = 0;
-
-        for (size_t k = 0; k < plan->n_tables && !in_set; k++)
-            in_set = strcmp(plan->tables[k].name, existing[idx]) == 0;
-        if (!in_set)
+    for (size_t idx = 0; plan->whole && existing[idx]; idx++)
+        if (!plan_table(plan, existing[idx]))
             plan->extra_tables[n_extra++] = lc_xstrdup(existing[idx]);
-    }
     rc = 0;
 out:
     free(sql);
@@ -562,15 +563,6 @@ static int mark_referenced(MYSQL *db, struct lc_restore_db_plan *plan, struct lc
     free(sql);
     lc_strv_free(names);
     return rc;
-}
-
-static const struct lc_restore_table *plan_table(const struct lc_restore_db_plan *plan,
-                                                 const char *name)
-{
-    for (size_t idx = 0; idx < plan->n_tables; idx++)
-        if (strcmp(plan->tables[idx].name, name) == 0)
-            return &plan->tables[idx];
-    return NULL;
 }
 
 /* Drops the triggers of tables about to be replaced (they cannot change database). */

@@ -75,7 +75,13 @@ static int infile_error(void *ptr, char *msg, unsigned int len)
 }
 
 /* 1 when the statement starts with `word` (case-insensitive) followed by a non-letter. */
-static int starts_with_word(const char *text, size_t len, const char *word);
+static int starts_with_word(const char *text, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+
+    return len >= n && strncasecmp(text, word, n) == 0 &&
+           (len == n || !isalnum((unsigned char)text[n]));
+}
 
 /* The statement after an executable-comment opener (slash-star-bang and a version, as
  * mysqldump writes "!40000 DROP DATABASE"), which the server runs as if it were bare. */
@@ -110,14 +116,6 @@ static int names_other_database(const char *text, size_t len)
     k = s[0] == 'C' || s[0] == 'c' ? 6 : 4;
     k += strspn(s + k, " \t\r\n");
     return starts_with_word(s + k, len - k, "DATABASE") || starts_with_word(s + k, len - k, "SCHEMA");
-}
-
-static int starts_with_word(const char *text, size_t len, const char *word)
-{
-    size_t n = strlen(word);
-
-    return len >= n && strncasecmp(text, word, n) == 0 &&
-           (len == n || !isalnum((unsigned char)text[n]));
 }
 
 static int is_insert(const char *text, size_t len)
@@ -202,6 +200,25 @@ static int statement_failed(struct load_state *st, const char *text, size_t len,
     return -1;
 }
 
+/*
+ * After one rewrite into st->scratch: when it changed something, its output becomes the
+ * current text by swapping the two buffers (the old text is not needed any more), so no
+ * step copies what the previous one wrote.
+ */
+static const char *take_rewrite(struct load_state *st, const char *cur, size_t *len,
+                                size_t changed)
+{
+    struct lc_buf held;
+
+    if (!changed)
+        return cur;
+    held = st->rewritten;
+    st->rewritten = st->scratch;
+    st->scratch = held;
+    *len = st->rewritten.len;
+    return st->rewritten.data;
+}
+
 /* Applies the source's rewrites; returns the text to run (st->rewritten or the input). */
 static const char *rewrite(struct load_state *st, const char *text, size_t *len)
 {
@@ -210,39 +227,25 @@ static const char *rewrite(struct load_state *st, const char *text, size_t *len)
 
     if (is_insert(text, *len))
         return text;
-    if (src->qualify_db && starts_with_word(text, *len, "CREATE")) {
-        lc_buf_reset(&st->rewritten);
-        if (lc_sql_qualify_references(&st->rewritten, cur, *len, src->qualify_db)) {
-            cur = st->rewritten.data;
-            *len = st->rewritten.len;
-        }
+    if (src->qualify_db && starts_with_word(cur, *len, "CREATE")) {
+        lc_buf_reset(&st->scratch);
+        cur = take_rewrite(st, cur, len,
+                           lc_sql_qualify_references(&st->scratch, cur, *len, src->qualify_db));
     }
     if (src->deferred_keys && starts_with_word(cur, *len, "CREATE")) {
         lc_buf_reset(&st->scratch);
-        if (lc_sql_defer_keys(&st->scratch, src->deferred_keys, cur, *len)) {
-            lc_buf_reset(&st->rewritten);
-            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
-            cur = st->rewritten.data;
-            *len = st->rewritten.len;
-        }
+        cur = take_rewrite(st, cur, len,
+                           lc_sql_defer_keys(&st->scratch, src->deferred_keys, cur, *len));
     }
     if (src->rename_from) {
         lc_buf_reset(&st->scratch);
-        if (lc_sql_rename_schema(&st->scratch, cur, *len, src->rename_from, src->rename_to)) {
-            lc_buf_reset(&st->rewritten);
-            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
-            cur = st->rewritten.data;
-            *len = st->rewritten.len;
-        }
+        cur = take_rewrite(st, cur, len,
+                           lc_sql_rename_schema(&st->scratch, cur, *len, src->rename_from,
+                                                src->rename_to));
     }
     if (src->strip_definer) {
         lc_buf_reset(&st->scratch);
-        if (lc_sql_strip_definer(&st->scratch, cur, *len)) {
-            lc_buf_reset(&st->rewritten);
-            lc_buf_append(&st->rewritten, st->scratch.data, st->scratch.len);
-            cur = st->rewritten.data;
-            *len = st->rewritten.len;
-        }
+        cur = take_rewrite(st, cur, len, (size_t)lc_sql_strip_definer(&st->scratch, cur, *len));
     }
     return cur;
 }
