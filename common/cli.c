@@ -122,3 +122,15 @@ int lc_cli_command(const struct lc_cli *cli, int argc, char **argv, const char *
     }
     return lc_cli_usage_error(err, cli->program, "unknown command '%s'", argv[optind]);
 }
+
+int lc_cli_check_options(const struct lc_cli *cli, const struct lc_cli_option_rule *rules,
+                         size_t n_rules, unsigned seen, int command, const char *command_name,
+                         struct lc_err *err)
+{
+    for (size_t idx = 0; idx < n_rules; idx++)
+        if ((seen & (1u << (rules[idx].opt - LC_OPT_TOOL))) &&
+            !(rules[idx].commands & LC_CLI_ONLY(command)))
+            return lc_cli_usage_error(err, cli->program, "option '%s' does not apply to '%s'",
+                                      rules[idx].name, command_name);
+    return 0;
+}

@@ -60,6 +60,23 @@ int lc_cli_option_error(const struct lc_cli *cli, int opt, char **argv, struct l
 int lc_cli_command(const struct lc_cli *cli, int argc, char **argv, const char *const *names,
                    size_t *out_index, struct lc_err *err);
 
+/* Which commands of a tool accept one of its options. */
+struct lc_cli_option_rule {
+    int opt;                  /* getopt id, >= LC_OPT_TOOL */
+    const char *name;         /* "--kind" */
+    unsigned commands;        /* bitmask of LC_CLI_ONLY(command) */
+};
+
+#define LC_CLI_ONLY(command) (1u << (command))
+
+/*
+ * The usage error "option '--x' does not apply to 'cmd'" for the first option given
+ * (bit opt - LC_OPT_TOOL of `seen`) whose rule does not list `command`; 0 when all fit.
+ */
+int lc_cli_check_options(const struct lc_cli *cli, const struct lc_cli_option_rule *rules,
+                         size_t n_rules, unsigned seen, int command, const char *command_name,
+                         struct lc_err *err);
+
 /* The usage error for an unknown option or bad argument (status 64). */
 int lc_cli_usage_error(struct lc_err *err, const char *program, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

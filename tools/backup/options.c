@@ -37,25 +37,11 @@ static const char *const command_names[] = {
     "run", "ship", "list", "prune", "binlog", "archive-audit", NULL,
 };
 
-/* Which commands accept an option (bitmask of 1 << command). */
-#define ONLY(cmd) (1u << (cmd))
-
-static int option_allowed(struct backup_opts *opts, unsigned allowed, const char *option,
-                          struct lc_err *err)
-{
-    if (allowed & ONLY(opts->command))
-        return 0;
-    return lc_cli_usage_error(err, opts->cli.program, "option '%s' does not apply to '%s'", option,
-                              opts->command_name);
-}
+#define ONLY(cmd) LC_CLI_ONLY(cmd)
 
 static int check_combination(struct backup_opts *opts, unsigned seen, struct lc_err *err)
 {
-    static const struct {
-        int opt;
-        const char *name;
-        unsigned allowed;
-    } rules[] = {
+    static const struct lc_cli_option_rule rules[] = {
         {OPT_KIND, "--kind", ONLY(BACKUP_CMD_RUN)},
         {OPT_NO_SHIP, "--no-ship", ONLY(BACKUP_CMD_RUN)},
         {OPT_DB_ONLY, "--db-only", ONLY(BACKUP_CMD_RUN)},
@@ -66,10 +52,9 @@ static int check_combination(struct backup_opts *opts, unsigned seen, struct lc_
         {OPT_OLDER_THAN, "--older-than", ONLY(BACKUP_CMD_ARCHIVE_AUDIT)},
     };
 
-    for (size_t idx = 0; idx < sizeof(rules) / sizeof(rules[0]); idx++)
-        if ((seen & (1u << (rules[idx].opt - LC_OPT_TOOL))) &&
-            option_allowed(opts, rules[idx].allowed, rules[idx].name, err) < 0)
-            return -1;
+    if (lc_cli_check_options(&opts->cli, rules, sizeof(rules) / sizeof(rules[0]), seen,
+                             (int)opts->command, opts->command_name, err))
+        return -1;
     if (opts->db_only && opts->redis_only)
         return lc_cli_usage_error(err, opts->cli.program,
                                   "--db-only and --redis-only exclude each other");

@@ -44,15 +44,11 @@ const char restore_usage[] =
 /* In the order of enum restore_command, from RESTORE_CMD_LIST. */
 static const char *const command_names[] = {"list", "db", "redis", "set", NULL};
 
-#define ONLY(cmd) (1u << (cmd))
+#define ONLY(cmd) LC_CLI_ONLY(cmd)
 
 static int check_combination(struct restore_opts *opts, unsigned seen, struct lc_err *err)
 {
-    static const struct {
-        int opt;
-        const char *name;
-        unsigned allowed;
-    } rules[] = {
+    static const struct lc_cli_option_rule rules[] = {
         {OPT_INTO, "--into", ONLY(RESTORE_CMD_DB)},
         {OPT_TABLES, "--tables", ONLY(RESTORE_CMD_DB)},
         {OPT_UNTIL, "--until", ONLY(RESTORE_CMD_DB)},
@@ -61,12 +57,8 @@ static int check_combination(struct restore_opts *opts, unsigned seen, struct lc
         {OPT_YES, "--yes", ONLY(RESTORE_CMD_DB) | ONLY(RESTORE_CMD_REDIS) | ONLY(RESTORE_CMD_SET)},
     };
 
-    for (size_t idx = 0; idx < sizeof(rules) / sizeof(rules[0]); idx++)
-        if ((seen & (1u << (rules[idx].opt - LC_OPT_TOOL))) &&
-            !(rules[idx].allowed & ONLY(opts->command)))
-            return lc_cli_usage_error(err, opts->cli.program, "option '%s' does not apply to '%s'",
-                                      rules[idx].name, opts->command_name);
-    return 0;
+    return lc_cli_check_options(&opts->cli, rules, sizeof(rules) / sizeof(rules[0]), seen,
+                                (int)opts->command, opts->command_name, err);
 }
 
 /* Splits "a,b,c" into a new NULL-terminated list; empty names are a usage error. */
