@@ -317,16 +317,14 @@ static int check_members(struct scan *s, struct lc_set_reader *out, struct lc_er
 int lc_set_reader_open(const char *path, struct lc_progress *progress, struct lc_set_reader *out,
                        struct lc_err *err)
 {
-    struct lc_set_reader r;
+    struct lc_set_reader r = LC_SET_READER_INIT;
     struct scan s;
     struct stat st;
     char sidecar[65];
     int has_sidecar = 0;
     int rc = -1;
 
-    memset(&r, 0, sizeof(r));
     memset(&s, 0, sizeof(s));
-    r.fd = -1;
     s.path = path;
     s.err = err;
     s.progress = progress;
@@ -374,8 +372,7 @@ int lc_set_reader_open(const char *path, struct lc_progress *progress, struct lc
     r.file_size = (uint64_t)st.st_size;
     r.sidecar_checked = has_sidecar;
     *out = r;
-    memset(&r, 0, sizeof(r));
-    r.fd = -1;
+    r = (struct lc_set_reader)LC_SET_READER_INIT;
     rc = 0;
 out:
     lc_set_reader_close(&r);

@@ -32,6 +32,9 @@ struct lc_set_reader {
     int sidecar_checked;                      /* 1 when <path>.sha256 existed and matched */
 };
 
+/* A reader that holds nothing (lc_set_reader_close accepts it). */
+#define LC_SET_READER_INIT {.fd = -1}
+
 /*
  * Opens and verifies `path`. When "<path>.sha256" exists, the whole file's SHA-256 is
  * checked against it as well. Progress counts bytes of the file read. Errors:

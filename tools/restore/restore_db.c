@@ -241,12 +241,10 @@ int restore_open_set(const char *path, struct lc_set_reader *set, struct lc_err 
 int restore_db(const struct lc_config *cfg, const struct restore_opts *opts, struct lc_err *err)
 {
     struct lc_lock lock = LC_LOCK_INIT;
-    struct lc_set_reader set;
+    struct lc_set_reader set = LC_SET_READER_INIT;
     char *path = NULL;
     int rc = -1;
 
-    memset(&set, 0, sizeof(set));
-    set.fd = -1;
     if (opts->until) {
         lc_err_set(err, LC_E_SOFTWARE, "'--until' (point-in-time recovery) is not implemented yet");
         return -1;

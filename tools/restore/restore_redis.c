@@ -353,12 +353,10 @@ out:
 int restore_redis(const struct lc_config *cfg, const struct restore_opts *opts, struct lc_err *err)
 {
     struct lc_lock lock = LC_LOCK_INIT;
-    struct lc_set_reader set;
+    struct lc_set_reader set = LC_SET_READER_INIT;
     char *path = NULL;
     int rc = -1;
 
-    memset(&set, 0, sizeof(set));
-    set.fd = -1;
     if (restore_find_source(cfg, opts->source, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "redis", path);

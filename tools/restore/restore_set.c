@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/confirm.h"
 #include "common/lock.h"
@@ -32,13 +31,11 @@ static int confirm_both(const struct lc_config *cfg, const struct lc_set_reader 
 int restore_set(const struct lc_config *cfg, const struct restore_opts *opts, struct lc_err *err)
 {
     struct lc_lock lock = LC_LOCK_INIT;
-    struct lc_set_reader set;
+    struct lc_set_reader set = LC_SET_READER_INIT;
     struct restore_opts all;
     char *path = NULL;
     int rc = -1;
 
-    memset(&set, 0, sizeof(set));
-    set.fd = -1;
     if (restore_find_source(cfg, opts->source, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "set", path);
