@@ -107,6 +107,9 @@ struct lc_numbering_cfg {
     char *sequences_table;    /* [document_numbering_sequences] */
     char *audit_table;        /* [document_numbering_audit_logs] */
     char *reservations_table; /* unset by default */
+    char *reservation_status_column;    /* [status]: 'RESERVED' / 'CANCELLED' */
+    char *reservation_expires_column;   /* [expires_at] */
+    char *reservation_cancelled_column; /* [cancelled_at] */
     char *reservation_pattern;/* [reservation:*] */
     char *lock_pattern;       /* [lock:docnum:*] */
 };

@@ -75,6 +75,9 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_NUMBERING, "sequences_table", LC_KEY_STRING, "document_numbering_sequences", 0, 0, LC_TOOL_INTEGRITY | LC_TOOL_DR, NUM(sequences_table), "numbering sequences (counters) table"},
     {LC_SEC_NUMBERING, "audit_table", LC_KEY_STRING, "document_numbering_audit_logs", 0, 0, LC_TOOL_BACKUP | LC_TOOL_INTEGRITY, NUM(audit_table), "numbering audit-log table"},
     {LC_SEC_NUMBERING, "reservations_table", LC_KEY_STRING, NULL, 0, 0, LC_TOOL_RESGC, NUM(reservations_table), "reservations table in MariaDB (unset: none)"},
+    {LC_SEC_NUMBERING, "reservation_status_column", LC_KEY_STRING, "status", 0, 0, LC_TOOL_RESGC, NUM(reservation_status_column), "column of the reservations table holding RESERVED, CONFIRMED or CANCELLED"},
+    {LC_SEC_NUMBERING, "reservation_expires_column", LC_KEY_STRING, "expires_at", 0, 0, LC_TOOL_RESGC, NUM(reservation_expires_column), "column of the reservations table holding when a reservation expires"},
+    {LC_SEC_NUMBERING, "reservation_cancelled_column", LC_KEY_STRING, "cancelled_at", 0, 0, LC_TOOL_RESGC, NUM(reservation_cancelled_column), "column of the reservations table set to the time of cancellation"},
     {LC_SEC_NUMBERING, "reservation_pattern", LC_KEY_STRING, "reservation:*", 0, 0, LC_TOOL_RESGC, NUM(reservation_pattern), "Redis key pattern of reservations"},
     {LC_SEC_NUMBERING, "lock_pattern", LC_KEY_STRING, "lock:docnum:*", 0, 0, LC_TOOL_RESGC | LC_TOOL_DR, NUM(lock_pattern), "Redis key pattern of numbering locks"},
 

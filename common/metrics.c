@@ -29,6 +29,7 @@ struct sample {
     char *help;
     char *labels;             /* "" when none */
     double value;
+    const char *type;         /* "gauge" or "counter" */
 };
 
 struct lc_metrics {
@@ -62,8 +63,8 @@ static int valid_name(const char *s)
     return *s && !(*s >= '0' && *s <= '9') && s[strspn(s, ok)] == '\0';
 }
 
-void lc_metrics_gauge(struct lc_metrics *m, const char *name, const char *help,
-                      const char *labels, double value)
+static void record(struct lc_metrics *m, const char *type, const char *name, const char *help,
+                   const char *labels, double value)
 {
     struct sample *s;
 
@@ -85,6 +86,19 @@ void lc_metrics_gauge(struct lc_metrics *m, const char *name, const char *help,
     s->help = lc_xstrdup(help ? help : "");
     s->labels = lc_xstrdup(labels);
     s->value = value;
+    s->type = type;
+}
+
+void lc_metrics_gauge(struct lc_metrics *m, const char *name, const char *help,
+                      const char *labels, double value)
+{
+    record(m, "gauge", name, help, labels, value);
+}
+
+void lc_metrics_counter(struct lc_metrics *m, const char *name, const char *help,
+                        const char *labels, double value)
+{
+    record(m, "counter", name, help, labels, value);
 }
 
 /* Appends `s` with backslash and newline escaped, and the double quote too if `quote`. */
@@ -162,7 +176,7 @@ char *lc_metrics_render(const struct lc_metrics *m)
             continue;         /* this name was rendered with its first sample */
         lc_buf_printf(&b, "# HELP %s ", m->v[i].name);
         put_escaped(&b, m->v[i].help, 0);
-        lc_buf_printf(&b, "\n# TYPE %s gauge\n", m->v[i].name);
+        lc_buf_printf(&b, "\n# TYPE %s %s\n", m->v[i].name, m->v[i].type);
         for (size_t j = i; j < m->n; j++) {
             if (strcmp(m->v[j].name, m->v[i].name) != 0)
                 continue;

@@ -29,6 +29,14 @@ void lc_metrics_gauge(struct lc_metrics *m, const char *name, const char *help,
                       const char *labels, double value);
 
 /*
+ * Records a counter sample (TYPE counter), as lc_metrics_gauge(). A batch job's counter
+ * is its previous value (lc_metrics_run_previous()) plus this run's figure; its name
+ * ends in _total.
+ */
+void lc_metrics_counter(struct lc_metrics *m, const char *name, const char *help,
+                        const char *labels, double value);
+
+/*
  * Returns a malloc'd label string `n1="v1",n2="v2"` from NULL-terminated pairs of
  * (label name, raw value), escaping each value (\ as \\, " as \", newline as \n);
  * a NULL value is written as "".
@@ -43,7 +51,7 @@ char *lc_metrics_escape_label(const char *value);
 /*
  * Renders the exposition text (malloc'd, NUL-terminated, ends with a newline unless
  * empty): for each metric name in the order it was first recorded, "# HELP" and
- * "# TYPE <name> gauge" once, then its samples in recording order. Values that are
+ * "# TYPE <name> gauge" (or counter) once, then its samples in recording order. Values that are
  * integers below 2^53 print exactly ("1763870400", not "1.7638704e+09"), other values
  * with the shortest of %.15g/%.17g that reads back exactly; NaN and infinities as
  * "NaN", "+Inf", "-Inf".

@@ -26,7 +26,7 @@ char *lc_metrics_run_textfile(const struct lc_metrics_cfg *cfg, const char *tool
 }
 
 /* The value of `name` in an earlier textfile, 0 when absent. */
-static double previous_value(const char *textfile, const char *name)
+static double textfile_value(const char *textfile, const char *name)
 {
     char line[256];
     size_t len = strlen(name);
@@ -42,12 +42,21 @@ static double previous_value(const char *textfile, const char *name)
     return value;
 }
 
+double lc_metrics_run_previous(const struct lc_metrics_cfg *cfg, const char *tool, const char *name)
+{
+    char *textfile = lc_metrics_run_textfile(cfg, tool);
+    double value = textfile_value(textfile, name);
+
+    free(textfile);
+    return value;
+}
+
 void lc_metrics_run_add(struct lc_metrics *m, const struct lc_metrics_cfg *cfg,
                         const struct lc_metrics_run *run)
 {
     char *textfile = lc_metrics_run_textfile(cfg, run->tool);
     char *name = lc_xasprintf("%s_last_success_timestamp_seconds", run->prefix);
-    double last_success = run->exit_code == 0 ? (double)time(NULL) : previous_value(textfile, name);
+    double last_success = run->exit_code == 0 ? (double)time(NULL) : textfile_value(textfile, name);
 
     if (last_success > 0)
         lc_metrics_gauge(m, name, "time of the last successful run", NULL, last_success);

@@ -26,6 +26,12 @@ struct lc_metrics_run {
 /* The tool's textfile (new string), or NULL when [metrics] textfile is not set. */
 char *lc_metrics_run_textfile(const struct lc_metrics_cfg *cfg, const char *tool);
 
+/*
+ * The value of `name` in the tool's textfile from an earlier run, 0 when there is none:
+ * what a *_total counter adds this run's figures to.
+ */
+double lc_metrics_run_previous(const struct lc_metrics_cfg *cfg, const char *tool, const char *name);
+
 /* Adds the five standard gauges of the run to m. */
 void lc_metrics_run_add(struct lc_metrics *m, const struct lc_metrics_cfg *cfg,
                         const struct lc_metrics_run *run);

@@ -66,6 +66,23 @@ static void test_grouping(void **state)
     lc_metrics_free(m);
 }
 
+static void test_counter(void **state)
+{
+    struct lc_metrics *m = lc_metrics_new();
+
+    (void)state;
+    lc_metrics_gauge(m, "g", "a gauge", NULL, 1);
+    lc_metrics_counter(m, "c_total", "a counter", NULL, 41);
+    lc_metrics_counter(m, "c_total", "a counter", NULL, 42);   /* replaces */
+    check_render(m, "# HELP g a gauge\n"
+                    "# TYPE g gauge\n"
+                    "g 1\n"
+                    "# HELP c_total a counter\n"
+                    "# TYPE c_total counter\n"
+                    "c_total 42\n");
+    lc_metrics_free(m);
+}
+
 static void test_values(void **state)
 {
     struct lc_metrics *m = lc_metrics_new();
@@ -254,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_counter),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_textfile),
