@@ -82,7 +82,8 @@ lc_expect_exit 64 -- lc_tool restore --config "$conf" redis latest --into x
 lc_assert_file_contains "$LC_ERR" "option '--into' does not apply to 'redis'"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --tables a,,b
 lc_expect_exit 70 -- lc_tool integrity --config "$conf" all
-lc_expect_exit 70 -- lc_tool reservations-gc --config "$conf" --dry-run
+lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --batch many
+lc_assert_file_contains "$LC_ERR" "--batch 'many'"
 lc_expect_exit 70 -- lc_tool dr --config "$conf" plan
 lc_expect_exit 64 -- lc_tool dr --config "$conf" explode
 
