@@ -534,37 +534,6 @@ static int clean_locks(struct node *node, const redisReply *keys, const long lon
     return rc;
 }
 
-/*
- * A page of reservation keys when nothing needs their TTLs on this side (a real run
- * on one master, without --older-than or --no-atomic): the whole page goes to the
- * script, which checks and unlinks in one server-side pass — no PTTL round trip per
- * key, and nothing to skip because check and delete are one step.
- */
-static int unlink_page(struct node *node, const redisReply *keys, struct lc_err *err)
-{
-    struct candidates all;
-    uint64_t deleted = 0;
-    int rc;
-
-    candidates_init(&all, keys->elements);
-    for (size_t idx = 0; idx < keys->elements; idx++)
-        candidates_add(&all, keys->element[idx], NULL, 0, NULL, 0);
-    rc = delete_candidates(node, node->no_ttl, 0, &all, &deleted, err);
-    node->report->leaked += deleted;
-    node->report->deleted += deleted;
-    candidates_done(&all);
-    return rc;
-}
-
-/* Whether a pass sends whole pages to the script (see unlink_page()). */
-static int whole_pages(const struct node *node, enum pass_kind kind)
-{
-    const struct gc_opts *opts = node->opts;
-
-    return kind == PASS_RESERVATIONS && !node->cluster && !opts->dry_run && !opts->no_atomic &&
-           opts->older_than_ms <= 0;
-}
-
 /* One SCAN over the node for `pattern`. */
 static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern,
                      struct lc_err *err)
@@ -572,7 +541,6 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
     redisReply *page = NULL, *next = NULL;
     long long *ttls = NULL;
     uint64_t *scanned = kind == PASS_LOCKS ? &node->report->locks_scanned : &node->report->scanned;
-    int whole = whole_pages(node, kind);
     int done = 0, rc = -1;
 
     append_scan(node, "0", pattern);
@@ -582,11 +550,10 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
         goto out;
     for (;;) {
         const redisReply *keys = page->element[1];
-        size_t n_ttls = whole ? 0 : keys->elements;
         int next_done = 1;
 
-        ttls = lc_xcalloc(n_ttls + 1, sizeof(*ttls));
-        for (size_t idx = 0; idx < n_ttls; idx++) {
+        ttls = lc_xcalloc(keys->elements + 1, sizeof(*ttls));
+        for (size_t idx = 0; idx < keys->elements; idx++) {
             const char *argv[2] = {"PTTL", keys->element[idx]->str};
             size_t lens[2] = {4, keys->element[idx]->len};
 
@@ -594,7 +561,7 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
         }
         if (!done)
             append_scan(node, page->element[0]->str, pattern);
-        if (read_ttls(node, n_ttls, ttls, err) < 0)
+        if (read_ttls(node, keys->elements, ttls, err) < 0)
             goto out;
         if (!done) {
             if (redisGetReply(node->c, (void **)&next) != REDIS_OK)
@@ -603,8 +570,7 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
                 goto out;
         }
         *scanned += keys->elements;
-        if (whole ? unlink_page(node, keys, err) < 0
-                  : (kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, keys, ttls, err) < 0)
+        if ((kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, keys, ttls, err) < 0)
             goto out;
         free(ttls);
         ttls = NULL;
