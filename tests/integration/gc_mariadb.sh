@@ -9,7 +9,8 @@
 # server's NOW() but not by UTC is cancelled and a row due later by the server's NOW() is
 # kept, and the same the other way round at -05:00. --batch 1 and --batch 7 (and the
 # 'database.table' form, --max-rate) give the result of a single batch. A missing table,
-# a misnamed column, no reservations_table, a composite primary key: 78.
+# a misnamed column, no reservations_table, a composite primary key: 78. With Redis down,
+# the table is still cleaned and the run exits 69.
 # lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
@@ -149,5 +150,14 @@ lc_write_config "$LC_TMP/bad.conf" --redis none numbering.reservations_table=doc
 lc_expect_exit 78 -- lc_tool reservations-gc --db-only --config "$LC_TMP/bad.conf" --dry-run
 lc_assert_file_contains "$LC_ERR" "has a primary key of 5 columns"
 lc_assert_eq "$single" "$(state)" "no failed run changed anything"
+
+lc_log "Redis down: the table is still cleaned, the run exits 69 naming the node"
+lc_seed_mariadb
+dead=$(lc_free_port)
+lc_write_config "$LC_TMP/noredis.conf" --redis none numbering.reservations_table=$T \
+    mariadb.user=lcbp3_gc mariadb.password_file="$gc_pwf" "redis.nodes=127.0.0.1:$dead"
+lc_expect_exit 69 -- lc_tool reservations-gc --config "$LC_TMP/noredis.conf"
+lc_assert_file_contains "$LC_ERR" "127\.0\.0\.1:$dead"
+lc_assert_eq "$single" "$(state)" "the rows were cancelled all the same"
 
 lc_pass

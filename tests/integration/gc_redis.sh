@@ -84,12 +84,19 @@ lc_log "a writer sets EXPIRE on leaked keys while the GC runs: none of those is 
 n=20000
 awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "SET reservation:race:%05d v\n", i }' |
     lc_redis_cli >/dev/null
-awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i += 2) printf "EXPIRE reservation:race:%05d 3600\n", n + 1 - i }' \
-    >"$LC_TMP/expire.cmds"
+# the writer refreshes every other key, three times over, from the last one backwards;
+# the GC starts once the writer is under way
+awk -v n="$n" 'BEGIN { for (r = 1; r <= 3; r++) for (i = 1; i <= n; i += 2)
+                           printf "EXPIRE reservation:race:%05d 3600\n", n + 1 - i }' >"$LC_TMP/expire.cmds"
+REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") timeout 120 redis-cli --no-auth-warning -h 127.0.0.1 \
+    -p "$REDIS_PORT" <"$LC_TMP/expire.cmds" >"$LC_TMP/expire.out" &
+writer=$!
+writer_started() { [ -s "$LC_TMP/expire.out" ]; }
+lc_wait_for 30 "the writer to start" writer_started
 lc_tool_bg reservations-gc --config "$conf" --batch 10000
-lc_redis_cli <"$LC_TMP/expire.cmds" >"$LC_TMP/expire.out"
 lc_bg_wait
 [ "$LC_RC" = 0 ] || lc_fail "the GC failed during the race (exit $LC_RC): $(cat "$LC_BG_ERR")"
+wait "$writer" || lc_fail "the writer failed"
 lc_log "during the race: $(grep -o '[0-9]* skipped (a TTL appeared)' "$LC_BG_ERR")"
 # the keys whose EXPIRE succeeded (reply 1) must all still exist
 paste -d ' ' "$LC_TMP/expire.cmds" "$LC_TMP/expire.out" | awk '$4 == 1 { print "EXISTS " $2 }' >"$LC_TMP/exists.cmds"

@@ -58,6 +58,7 @@ int gc_run(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_re
            struct lc_err *err)
 {
     struct lc_lock lock = LC_LOCK_INIT;
+    struct lc_err redis_err = LC_ERR_INIT, db_err = LC_ERR_INIT;
     struct timespec t0;
     char *details;
     int rc = -1;
@@ -72,11 +73,15 @@ int gc_run(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_re
                            opts->batch, opts->max_rate > 0 ? "set" : "none",
                            cfg->numbering.reservations_table ? cfg->numbering.reservations_table : "none");
     lc_cli_log_begin(&opts->cli, cfg, opts->dry_run ? "dry run" : "run", details);
-    if (!opts->db_only && gc_redis(cfg, opts, report, err) < 0)
+    /* Redis failing (a master down) does not keep the table from being cleaned; a stop
+     * request or scripts refused end the run at once */
+    if (!opts->db_only && gc_redis(cfg, opts, report, &redis_err) < 0 &&
+        (redis_err.status == LC_E_TEMPFAIL || redis_err.status == LC_E_NOPERM)) {
+        *err = redis_err;
         goto out;
-    if (!opts->redis_only && cfg->numbering.reservations_table &&
-        gc_db(cfg, opts, report, err) < 0)
-        goto out;
+    }
+    if (!opts->redis_only && cfg->numbering.reservations_table)
+        gc_db(cfg, opts, report, &db_err);
     if (report->locks_stuck && !(opts->fix_locks && !opts->dry_run))
         lc_log_warn("%llu numbering lock%s without TTL (%s): document creation waits on them; "
                     "check the holder, then run with --fix-locks to delete them",
@@ -84,6 +89,13 @@ int gc_run(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_re
                     cfg->numbering.lock_pattern);
     gc_report_print(report, opts);
     gc_report_log_end(report, opts, lc_seconds_since(&t0));
+    if (redis_err.status != LC_OK || db_err.status != LC_OK) {
+        /* both failed: the MariaDB error is logged here, the Redis one returned */
+        if (redis_err.status != LC_OK && db_err.status != LC_OK)
+            lc_log_error("%s", db_err.msg);
+        *err = redis_err.status != LC_OK ? redis_err : db_err;
+        goto out;
+    }
     rc = opts->dry_run && found_something(report, opts) ? 1 : 0;
 out:
     free(details);
