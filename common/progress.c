@@ -29,6 +29,7 @@
 
 struct lc_progress {
     char *what;
+    const char *unit;         /* NULL: bytes; else counted things ("keys") */
     _Atomic uint64_t done;
     _Atomic uint64_t total;
     _Atomic int64_t next_draw_ns;
@@ -48,6 +49,15 @@ static int64_t now_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+struct lc_progress *lc_progress_new_count(const char *what, uint64_t total, const char *unit)
+{
+    struct lc_progress *p = lc_progress_new(what, total);
+
+    if (p)
+        p->unit = unit;
+    return p;
 }
 
 struct lc_progress *lc_progress_new(const char *what, uint64_t total)
@@ -73,6 +83,18 @@ struct lc_progress *lc_progress_new(const char *what, uint64_t total)
     return p;
 }
 
+/* A size ("1.5 MiB"), or a count with the unit when `with_unit` ("120000 keys"). */
+static void format_amount(const struct lc_progress *p, uint64_t value, int with_unit, char *buf,
+                          size_t len)
+{
+    if (!p->unit)
+        lc_format_size(value, buf, len);
+    else if (with_unit)
+        snprintf(buf, len, "%llu %s", (unsigned long long)value, p->unit);
+    else
+        snprintf(buf, len, "%llu", (unsigned long long)value);
+}
+
 static void draw(struct lc_progress *p, int64_t now)
 {
     uint64_t done = atomic_load(&p->done);
@@ -91,10 +113,10 @@ static void draw(struct lc_progress *p, int64_t now)
         p->last_ns = now;
         p->last_done = done;
     }
-    lc_format_size(done, a, sizeof(a));
-    lc_format_size(p->rate > 0 ? (uint64_t)p->rate : 0, r, sizeof(r));
+    format_amount(p, done, total == 0, a, sizeof(a));
+    format_amount(p, p->rate > 0 ? (uint64_t)p->rate : 0, 1, r, sizeof(r));
     if (total) {
-        lc_format_size(total, b, sizeof(b));
+        format_amount(p, total, 1, b, sizeof(b));
         if (p->rate > 0 && done < total)  /* whole seconds (ms would flicker), < 1e12 s */
             lc_format_duration((int64_t)fmin(ceil((double)(total - done) / p->rate), 1e12) * 1000,
                                eta, sizeof(eta));

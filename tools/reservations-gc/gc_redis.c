@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/progress.h"
 #include "common/rate.h"
 #include "common/redis_client.h"
 #include "common/redis_script.h"
@@ -70,6 +71,7 @@ struct node {
     const struct gc_opts *opts;
     struct gc_report *report;
     const struct lc_rate *rate;
+    struct lc_progress *progress;
     const struct lc_redis_script *no_ttl;
     const struct lc_redis_script *unchanged;
     redisContext *c;
@@ -570,6 +572,7 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
                 goto out;
         }
         *scanned += keys->elements;
+        lc_progress_add(node->progress, keys->elements);
         if ((kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, keys, ttls, err) < 0)
             goto out;
         free(ttls);
@@ -652,6 +655,7 @@ int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_
     struct lc_redis_script no_ttl, unchanged;
     struct lc_err first = LC_ERR_INIT;
     struct lc_rate rate;
+    struct lc_progress *progress = NULL;
     char **masters = NULL;
     size_t n_masters = 0, failed = 0;
     const char *failed_name = NULL;
@@ -662,12 +666,13 @@ int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_
     lc_redis_script_init(&no_ttl, "unlink-if-no-ttl", unlink_if_no_ttl_lua);
     lc_redis_script_init(&unchanged, "unlink-if-unchanged", unlink_if_unchanged_lua);
     lc_rate_init(&rate, opts->max_rate);
+    progress = lc_progress_new_count("Redis keys checked", 0, "keys");
     if (opts->no_atomic && !opts->dry_run)
         lc_log_warn("--no-atomic: keys are deleted with a plain UNLINK after the TTL check; a key "
                     "that gets its TTL in between is deleted all the same");
     for (; masters[n_masters]; n_masters++) {
-        struct node node = {opts, report, &rate, &no_ttl, &unchanged, NULL, masters[n_masters],
-                            cfg->redis.mode == LC_REDIS_CLUSTER, 0};
+        struct node node = {opts, report, &rate, progress, &no_ttl, &unchanged, NULL,
+                            masters[n_masters], cfg->redis.mode == LC_REDIS_CLUSTER, 0};
         struct lc_err node_err = LC_ERR_INIT;
 
         lc_log_debug("redis '%s': cleaning", node.name);
@@ -695,6 +700,7 @@ int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_
     }
     rc = 0;
 out:
+    lc_progress_free(progress);
     lc_strv_free(masters);
     return rc;
 }
