@@ -141,6 +141,31 @@ lc_kill_redis() { # [NAME]
     rm -f "$LC_TMP/$name/server.pid"
 }
 
+# lc_start_sentinel [MASTER_NAME]: a Redis Sentinel (no password of its own) on a free
+# port, monitoring the current standalone instance as MASTER_NAME (default lcbp3) with
+# its password; returns once the sentinel names the master. Exports LC_SENTINEL_PORT.
+# Stopped with the other servers when the test ends.
+lc_start_sentinel() {
+    local master=${1:-lcbp3} d="$LC_TMP/sentinel" port
+    [ -n "${REDIS_PORT:-}" ] || lc_fail "lc_start_sentinel: no standalone redis started"
+    mkdir -p "$d"
+    port=$(lc_free_port)
+    {
+        echo "port $port"
+        echo "bind 127.0.0.1"
+        echo "dir $d"
+        echo "pidfile $d/server.pid"
+        echo "sentinel monitor $master 127.0.0.1 $REDIS_PORT 1"
+        [ -n "${REDIS_PASSWORD_FILE:-}" ] && echo "sentinel auth-pass $master $(cat "$REDIS_PASSWORD_FILE")"
+    } >"$d/sentinel.conf"
+    lc__register sentinel redis
+    lc__launch "$d/server.log" redis-server "$d/sentinel.conf" --sentinel --daemonize no
+    LC_SENTINEL_PORT=$port
+    export LC_SENTINEL_PORT
+    lc__sentinel_knows() { redis-cli -p "$LC_SENTINEL_PORT" SENTINEL get-master-addr-by-name "$1" 2>/dev/null | grep -qx "$REDIS_PORT"; }
+    lc_wait_for 20 "the sentinel to know master '$master'" lc__sentinel_knows "$master"
+}
+
 # lc_redis_cli [redis-cli args...]: redis-cli on the current instance, authenticated
 lc_redis_cli() {
     [ -n "${REDIS_PORT:-}" ] || lc_fail "lc_redis_cli: no redis started"

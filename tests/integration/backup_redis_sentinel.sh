@@ -9,28 +9,12 @@ set -euo pipefail
 lc_start_redis
 lc_seed_redis
 master_port=$REDIS_PORT
-# a sentinel of our own (no password on the sentinel; the master needs one)
-sdir="$LC_TMP/sentinel"
-mkdir -p "$sdir"
-sport=$(lc_free_port)
-cat >"$sdir/sentinel.conf" <<CONF
-port $sport
-bind 127.0.0.1
-dir $sdir
-sentinel monitor lcbp3 127.0.0.1 $master_port 1
-sentinel auth-pass lcbp3 $(cat "$REDIS_PASSWORD_FILE")
-CONF
-redis-server "$sdir/sentinel.conf" --sentinel --logfile "$sdir/sentinel.log" --daemonize no &
-sentinel_pid=$!
-# stop the sentinel however the test ends, then run the harness's own cleanup
-trap 'rc=$?; kill "$sentinel_pid" 2>/dev/null || true; (exit $rc); lc__on_exit' EXIT
-sentinel_knows_master() { redis-cli -p "$sport" SENTINEL get-master-addr-by-name lcbp3 | grep -qx "$master_port"; }
-lc_wait_for 20 "the sentinel to know the master" sentinel_knows_master
+lc_start_sentinel lcbp3
 
 conf="$LC_TMP/lcbp3.conf"
 dead=$(lc_free_port)
 lc_write_config "$conf" --mariadb none redis.mode=sentinel redis.master_name=lcbp3 \
-    "redis.nodes=127.0.0.1:$dead,127.0.0.1:$sport"
+    "redis.nodes=127.0.0.1:$dead,127.0.0.1:$LC_SENTINEL_PORT"
 lc_expect_exit 0 -- lc_tool backup --config "$conf" run --redis-only
 set_path=$(tail -n 1 "$LC_OUT")
 x="$LC_TMP/extract"
@@ -46,7 +30,7 @@ zcat "$x/redis/keys.dump.gz" | lc_redis_cli --pipe >"$LC_TMP/pipe.log" 2>&1 ||
 lc_assert_eq "$before" "$(lc_redis_fingerprint)" "the master's keys restored from the sentinel-mode set"
 
 lc_write_config "$conf" --mariadb none redis.mode=sentinel redis.master_name=nosuchmaster \
-    "redis.nodes=127.0.0.1:$sport"
+    "redis.nodes=127.0.0.1:$LC_SENTINEL_PORT"
 lc_expect_exit 69 -- lc_tool backup --config "$conf" run --redis-only
 lc_assert_file_contains "$LC_ERR" "nosuchmaster"
 lc_pass

@@ -128,24 +128,10 @@ lc_expect_exit 0 -- lc_tool reservations-gc --config "$conf"
 lc_assert_eq 0 "$(lc_redis_cli EXISTS reservation:noscript:1)" "deleted through EVAL"
 
 lc_log "Sentinel: the master it names is cleaned"
-sdir="$LC_TMP/sentinel"
-mkdir -p "$sdir"
-sport=$(lc_free_port)
-cat >"$sdir/sentinel.conf" <<CONF
-port $sport
-bind 127.0.0.1
-dir $sdir
-sentinel monitor lcbp3 127.0.0.1 $REDIS_PORT 1
-sentinel auth-pass lcbp3 $(cat "$REDIS_PASSWORD_FILE")
-CONF
-redis-server "$sdir/sentinel.conf" --sentinel --logfile "$sdir/sentinel.log" --daemonize no &
-sentinel_pid=$!
-trap 'rc=$?; kill "$sentinel_pid" 2>/dev/null || true; (exit $rc); lc__on_exit' EXIT
-sentinel_knows_master() { redis-cli -p "$sport" SENTINEL get-master-addr-by-name lcbp3 | grep -qx "$REDIS_PORT"; }
-lc_wait_for 20 "the sentinel to know the master" sentinel_knows_master
+lc_start_sentinel lcbp3
 lc_redis_cli SET reservation:sentinel:1 x >/dev/null
 lc_write_config "$LC_TMP/sentinel.conf" --mariadb none redis.mode=sentinel redis.master_name=lcbp3 \
-    "redis.nodes=127.0.0.1:$sport"
+    "redis.nodes=127.0.0.1:$LC_SENTINEL_PORT"
 lc_expect_exit 0 -- lc_tool reservations-gc --config "$LC_TMP/sentinel.conf"
 lc_assert_eq 0 "$(lc_redis_cli EXISTS reservation:sentinel:1)" "the sentinel's master was cleaned"
 

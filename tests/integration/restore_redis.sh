@@ -160,23 +160,9 @@ cmp -s "$rdb_dir/dump.rdb" "$LC_TMP/legacy.rdb" || lc_fail "a refused RDB replac
 [ -z "$(find "$rdb_dir" -name '*.partial')" ] || lc_fail "a .partial file was left after a refused RDB"
 
 # Sentinel mode: the master the sentinel names gets the keys
-sdir="$LC_TMP/sentinel"
-mkdir -p "$sdir"
-sport=$(lc_free_port)
-cat >"$sdir/sentinel.conf" <<CONF
-port $sport
-bind 127.0.0.1
-dir $sdir
-sentinel monitor lcbp3 127.0.0.1 $REDIS_PORT 1
-sentinel auth-pass lcbp3 $(cat "$REDIS_PASSWORD_FILE")
-CONF
-redis-server "$sdir/sentinel.conf" --sentinel --logfile "$sdir/sentinel.log" --daemonize no &
-sentinel_pid=$!
-trap 'rc=$?; kill "$sentinel_pid" 2>/dev/null || true; (exit $rc); lc__on_exit' EXIT
-sentinel_knows_master() { redis-cli -p "$sport" SENTINEL get-master-addr-by-name lcbp3 | grep -qx "$REDIS_PORT"; }
-lc_wait_for 20 "the sentinel to know the master" sentinel_knows_master
+lc_start_sentinel lcbp3
 lc_write_config "$LC_TMP/sentinel.conf" --mariadb none redis.mode=sentinel \
-    redis.master_name=lcbp3 "redis.nodes=127.0.0.1:$sport"
+    redis.master_name=lcbp3 "redis.nodes=127.0.0.1:$LC_SENTINEL_PORT"
 lc_redis_cli SET cache:project:1:name "changed before the sentinel restore" >/dev/null
 lc_expect_exit 0 -- lc_tool restore --config "$LC_TMP/sentinel.conf" redis "$set_path" --yes
 lc_assert_file_contains "$LC_OUT" "target: +sentinel master 'lcbp3' at 127.0.0.1:$REDIS_PORT"
