@@ -289,6 +289,16 @@ static void put_value(struct gc_table *t, struct lc_buf *b, const char *value, u
     lc_buf_putc(b, '\'');
 }
 
+/* "SELECT `key`, `expiry` FROM `db`.`table` WHERE ": the rows as record_rows() lists them. */
+static void put_select_rows(const struct gc_table *t, struct lc_buf *sql)
+{
+    lc_buf_puts(sql, "SELECT ");
+    lc_db_quote_ident(sql, t->pk);
+    lc_buf_puts(sql, ", ");
+    lc_db_quote_ident(sql, t->num->reservation_expires_column);
+    lc_buf_printf(sql, " FROM %s WHERE ", t->qname);
+}
+
 /* The next `limit` overdue rows after `last` (NULL: from the start): key, expiry. */
 static MYSQL_RES *select_overdue(struct gc_table *t, const struct lc_buf *last, long limit,
                                  struct lc_err *err)
@@ -296,11 +306,8 @@ static MYSQL_RES *select_overdue(struct gc_table *t, const struct lc_buf *last, 
     struct lc_buf sql = LC_BUF_INIT;
     MYSQL_RES *res;
 
-    lc_buf_puts(&sql, "SELECT ");
-    lc_db_quote_ident(&sql, t->pk);
-    lc_buf_puts(&sql, ", ");
-    lc_db_quote_ident(&sql, t->num->reservation_expires_column);
-    lc_buf_printf(&sql, " FROM %s WHERE %s", t->qname, t->overdue);
+    put_select_rows(t, &sql);
+    lc_buf_puts(&sql, t->overdue);
     if (last) {
         lc_buf_puts(&sql, " AND ");
         lc_db_quote_ident(&sql, t->pk);
@@ -368,11 +375,7 @@ static int record_cancelled(struct gc_table *t, const char *keys, struct lc_err 
     struct lc_buf sql = LC_BUF_INIT;
     MYSQL_RES *res;
 
-    lc_buf_puts(&sql, "SELECT ");
-    lc_db_quote_ident(&sql, t->pk);
-    lc_buf_puts(&sql, ", ");
-    lc_db_quote_ident(&sql, t->num->reservation_expires_column);
-    lc_buf_printf(&sql, " FROM %s WHERE ", t->qname);
+    put_select_rows(t, &sql);
     lc_db_quote_ident(&sql, t->pk);
     lc_buf_printf(&sql, " IN (%s) AND ", keys);
     lc_db_quote_ident(&sql, t->num->reservation_status_column);
