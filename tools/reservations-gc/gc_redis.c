@@ -242,61 +242,91 @@ static int call_result(const struct node *node, const struct lc_redis_script *sc
 }
 
 /*
- * Deletes the candidates: `script` re-checks each key on the server (NULL with
- * --no-atomic: plain UNLINK). Adds the number deleted to *deleted.
+ * The deletes of one page's candidates: `script` re-checks each key on the server (NULL
+ * with --no-atomic: plain UNLINK). They are appended to the pipeline in front of the
+ * next page's PTTLs and read with them (deletion_read()), so deleting costs no round
+ * trip of its own; keys and arguments point into the page's replies, kept until then.
  */
-static int delete_candidates(const struct node *node, const struct lc_redis_script *script,
-                             int with_args, struct candidates *cand, uint64_t *deleted,
-                             struct lc_err *err)
-{
+struct deletion {
+    const struct lc_redis_script *script;
+    int with_args;
+    struct candidates cand;
     struct call *calls;
-    size_t n_calls, idx;
-    int rc = -1;
+    size_t n_calls;
+    uint64_t deleted;         /* keys the calls deleted */
+};
 
-    if (cand->n == 0)
-        return 0;
+static void deletion_init(struct deletion *del, const struct lc_redis_script *script,
+                          int with_args, size_t max_keys)
+{
+    memset(del, 0, sizeof(*del));
+    del->script = script;
+    del->with_args = with_args;
+    candidates_init(&del->cand, max_keys);
+}
+
+static void deletion_done(struct deletion *del)
+{
+    candidates_done(&del->cand);
+    free(del->calls);
+    del->calls = NULL;
+}
+
+/* Appends the calls (nothing is sent until the next read). */
+static void deletion_append(const struct node *node, struct deletion *del)
+{
+    if (del->cand.n == 0)
+        return;
     if (node->cluster)
-        sort_by_slot(cand);
-    calls = plan_calls(node, cand, &n_calls);
-    for (idx = 0; idx < n_calls; idx++) {
-        struct lc_redis_script_call sc = script_call(cand, &calls[idx], with_args);
+        sort_by_slot(&del->cand);
+    del->calls = plan_calls(node, &del->cand, &del->n_calls);
+    for (size_t idx = 0; idx < del->n_calls; idx++) {
+        struct lc_redis_script_call sc = script_call(&del->cand, &del->calls[idx], del->with_args);
 
-        if (script)
-            lc_redis_script_append(node->c, script, &sc);
+        if (del->script)
+            lc_redis_script_append(node->c, del->script, &sc);
         else
-            append_unlink(node->c, cand, &calls[idx]);
+            append_unlink(node->c, &del->cand, &del->calls[idx]);
     }
-    for (idx = 0; idx < n_calls; idx++) {
+}
+
+/* Reads the replies of the appended calls; NOSCRIPT ones are marked for deletion_retry(). */
+static int deletion_read(const struct node *node, struct deletion *del, struct lc_err *err)
+{
+    for (size_t idx = 0; idx < del->n_calls; idx++) {
         redisReply *reply = NULL;
         int failed;
 
         if (redisGetReply(node->c, (void **)&reply) != REDIS_OK)
             reply = NULL;
-        failed = call_result(node, script, &calls[idx], reply, deleted, err) < 0;
+        failed = call_result(node, del->script, &del->calls[idx], reply, &del->deleted, err) < 0;
         freeReplyObject(reply);
         if (failed)
-            goto out;
+            return -1;
     }
-    for (idx = 0; idx < n_calls; idx++) {
-        struct lc_redis_script_call sc = script_call(cand, &calls[idx], with_args);
+    return 0;
+}
+
+/* Sends the calls answered NOSCRIPT again as EVAL; nothing else may be in flight. */
+static int deletion_retry(const struct node *node, struct deletion *del, struct lc_err *err)
+{
+    for (size_t idx = 0; idx < del->n_calls; idx++) {
+        struct lc_redis_script_call sc = script_call(&del->cand, &del->calls[idx], del->with_args);
         redisReply *reply;
         int failed;
 
-        if (!calls[idx].noscript)
+        if (!del->calls[idx].noscript)
             continue;
-        reply = lc_redis_script_eval(node->c, script, &sc, err);
+        reply = lc_redis_script_eval(node->c, del->script, &sc, err);
         if (!reply)
-            goto out;
-        calls[idx].noscript = 0;
-        failed = call_result(node, script, &calls[idx], reply, deleted, err) < 0;
+            return -1;
+        del->calls[idx].noscript = 0;
+        failed = call_result(node, del->script, &del->calls[idx], reply, &del->deleted, err) < 0;
         freeReplyObject(reply);
         if (failed)
-            goto out;
+            return -1;
     }
-    rc = 0;
-out:
-    free(calls);
-    return rc;
+    return 0;
 }
 
 /* Checks a SCAN reply's shape; *out_done is 1 when its cursor is 0. */
@@ -461,97 +491,147 @@ out:
     return rc;
 }
 
-/* Steps 2 and 3 for one page of reservation keys whose TTLs are known. */
-static int clean_reservations(struct node *node, const redisReply *keys, const long long *ttls,
+/*
+ * One SCAN page: its reply (which holds the keys), the values read for --older-than, and
+ * its deletions: [0] keys without TTL (reservations, or locks with --fix-locks), [1]
+ * stale reservations. Kept until the deletions' replies are read.
+ */
+struct page {
+    enum pass_kind kind;
+    redisReply *scan;
+    redisReply **types;
+    redisReply **values;
+    struct deletion del[2];
+};
+
+static struct page *page_new(const struct node *node, enum pass_kind kind, redisReply *scan)
+{
+    struct page *page = lc_xcalloc(1, sizeof(*page));
+    size_t n = scan->element[1]->elements;
+    int atomic = !node->opts->no_atomic;
+
+    page->kind = kind;
+    page->scan = scan;
+    page->types = lc_xcalloc(n + 1, sizeof(*page->types));
+    page->values = lc_xcalloc(n + 1, sizeof(*page->values));
+    deletion_init(&page->del[0], atomic ? node->no_ttl : NULL, 0, n);
+    deletion_init(&page->del[1], atomic ? node->unchanged : NULL, 1, n);
+    return page;
+}
+
+static void page_free(struct page *page)
+{
+    if (!page)
+        return;
+    for (size_t idx = 0; idx < page->scan->element[1]->elements; idx++) {
+        freeReplyObject(page->types[idx]);
+        freeReplyObject(page->values[idx]);
+    }
+    free(page->types);
+    free(page->values);
+    deletion_done(&page->del[0]);
+    deletion_done(&page->del[1]);
+    freeReplyObject(page->scan);
+    free(page);
+}
+
+/* Steps 2 and 3 for a page of reservation keys whose TTLs are known: the deletes are appended. */
+static int clean_reservations(struct node *node, struct page *page, const long long *ttls,
                               struct lc_err *err)
 {
     const struct gc_opts *opts = node->opts;
-    struct gc_report *report = node->report;
-    struct candidates leaked, stale;
-    redisReply **types = lc_xcalloc(keys->elements + 1, sizeof(*types));
-    redisReply **values = lc_xcalloc(keys->elements + 1, sizeof(*values));
-    uint64_t deleted = 0;
-    int rc = -1;
+    const redisReply *keys = page->scan->element[1];
 
-    candidates_init(&leaked, keys->elements);
-    candidates_init(&stale, keys->elements);
     for (size_t idx = 0; idx < keys->elements; idx++) {
         if (ttls[idx] != -1)
             continue;
-        report->leaked++;
-        candidates_add(&leaked, keys->element[idx], NULL, 0, NULL, 0);
+        node->report->leaked++;
+        candidates_add(&page->del[0].cand, keys->element[idx], NULL, 0, NULL, 0);
         if (opts->dry_run)
-            gc_report_item(report, opts, GC_ITEM_LEAKED, node->name, keys->element[idx]->str,
+            gc_report_item(node->report, opts, GC_ITEM_LEAKED, node->name, keys->element[idx]->str,
                            keys->element[idx]->len, "no TTL");
     }
-    if (opts->older_than_ms > 0 && find_stale(node, keys, ttls, &stale, types, values, err) < 0)
-        goto out;
+    if (opts->older_than_ms > 0 &&
+        find_stale(node, keys, ttls, &page->del[1].cand, page->types, page->values, err) < 0)
+        return -1;
     if (!opts->dry_run) {
-        if (delete_candidates(node, opts->no_atomic ? NULL : node->no_ttl, 0, &leaked, &deleted,
-                              err) < 0 ||
-            delete_candidates(node, opts->no_atomic ? NULL : node->unchanged, 1, &stale, &deleted,
-                              err) < 0)
-            goto out;
-        report->deleted += deleted;
-        report->skipped += leaked.n + stale.n - deleted;
+        deletion_append(node, &page->del[0]);
+        deletion_append(node, &page->del[1]);
     }
-    rc = 0;
-out:
-    for (size_t idx = 0; idx < keys->elements; idx++) {
-        freeReplyObject(types[idx]);
-        freeReplyObject(values[idx]);
-    }
-    free(types);
-    free(values);
-    candidates_done(&leaked);
-    candidates_done(&stale);
-    return rc;
+    return 0;
 }
 
-/* Step 3 for one page of lock keys: report those without TTL, delete with --fix-locks. */
-static int clean_locks(struct node *node, const redisReply *keys, const long long *ttls,
+/* Step 3 for a page of lock keys: report those without TTL; with --fix-locks append the deletes. */
+static int clean_locks(struct node *node, struct page *page, const long long *ttls,
                        struct lc_err *err)
 {
-    struct gc_report *report = node->report;
-    struct candidates stuck;
-    uint64_t deleted = 0;
+    const redisReply *keys = page->scan->element[1];
     int fix = node->opts->fix_locks && !node->opts->dry_run;
-    int rc = 0;
 
-    candidates_init(&stuck, keys->elements);
     for (size_t idx = 0; idx < keys->elements; idx++) {
         if (ttls[idx] != -1)
             continue;
-        report->locks_stuck++;
-        candidates_add(&stuck, keys->element[idx], NULL, 0, NULL, 0);
-        gc_report_item(report, node->opts, GC_ITEM_STUCK_LOCK, node->name, keys->element[idx]->str,
-                       keys->element[idx]->len, fix ? "no TTL, deleted unless it got one" : "no TTL");
+        node->report->locks_stuck++;
+        candidates_add(&page->del[0].cand, keys->element[idx], NULL, 0, NULL, 0);
+        gc_report_item(node->report, node->opts, GC_ITEM_STUCK_LOCK, node->name,
+                       keys->element[idx]->str, keys->element[idx]->len,
+                       fix ? "no TTL, deleted unless it got one" : "no TTL");
     }
-    if (fix) {
-        rc = delete_candidates(node, node->opts->no_atomic ? NULL : node->no_ttl, 0, &stuck,
-                               &deleted, err);
-        report->locks_deleted += deleted;
-    }
-    candidates_done(&stuck);
-    return rc;
+    if (fix)
+        deletion_append(node, &page->del[0]);
+    return 0;
 }
 
-/* One SCAN over the node for `pattern`. */
+/* Reads a page's delete replies (sent with the next page's PTTLs) and counts them. */
+static int page_read_deletions(const struct node *node, struct page *page, struct lc_err *err)
+{
+    return deletion_read(node, &page->del[0], err) < 0 || deletion_read(node, &page->del[1], err) < 0
+               ? -1 : 0;
+}
+
+/* Re-sends NOSCRIPT calls (nothing in flight now) and adds the page's figures to the report. */
+static int page_finish(const struct node *node, struct page *page, struct lc_err *err)
+{
+    struct gc_report *report = node->report;
+    uint64_t deleted, candidates;
+
+    if (deletion_retry(node, &page->del[0], err) < 0 || deletion_retry(node, &page->del[1], err) < 0)
+        return -1;
+    deleted = page->del[0].deleted + page->del[1].deleted;
+    /* keys sent but not deleted got a TTL (or a new value) in between */
+    candidates = (page->del[0].n_calls ? page->del[0].cand.n : 0) +
+                 (page->del[1].n_calls ? page->del[1].cand.n : 0);
+    if (page->kind == PASS_LOCKS) {
+        report->locks_deleted += deleted;
+    } else {
+        report->deleted += deleted;
+        report->skipped += candidates - deleted;
+    }
+    return 0;
+}
+
+/*
+ * One SCAN over the node for `pattern`. Per round trip: the deletes of the previous
+ * page, the PTTLs of this page and the SCAN of the next go out together.
+ */
 static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern,
                      struct lc_err *err)
 {
-    redisReply *page = NULL, *next = NULL;
+    struct page *page = NULL, *prev = NULL;
+    redisReply *reply = NULL;
     long long *ttls = NULL;
     uint64_t *scanned = kind == PASS_LOCKS ? &node->report->locks_scanned : &node->report->scanned;
     int done = 0, rc = -1;
 
     append_scan(node, "0", pattern);
-    if (redisGetReply(node->c, (void **)&page) != REDIS_OK)
-        page = NULL;
-    if (scan_reply(node, page, &done, err) < 0)
+    if (redisGetReply(node->c, (void **)&reply) != REDIS_OK)
+        reply = NULL;
+    if (scan_reply(node, reply, &done, err) < 0)
         goto out;
+    page = page_new(node, kind, reply);
+    reply = NULL;
     for (;;) {
-        const redisReply *keys = page->element[1];
+        const redisReply *keys = page->scan->element[1];
         int next_done = 1;
 
         ttls = lc_xcalloc(keys->elements + 1, sizeof(*ttls));
@@ -562,36 +642,45 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
             redisAppendCommandArgv(node->c, 2, argv, lens);
         }
         if (!done)
-            append_scan(node, page->element[0]->str, pattern);
-        if (read_ttls(node, keys->elements, ttls, err) < 0)
+            append_scan(node, page->scan->element[0]->str, pattern);
+        if ((prev && page_read_deletions(node, prev, err) < 0) ||
+            read_ttls(node, keys->elements, ttls, err) < 0)
             goto out;
         if (!done) {
-            if (redisGetReply(node->c, (void **)&next) != REDIS_OK)
-                next = NULL;
-            if (scan_reply(node, next, &next_done, err) < 0)
+            if (redisGetReply(node->c, (void **)&reply) != REDIS_OK)
+                reply = NULL;
+            if (scan_reply(node, reply, &next_done, err) < 0)
                 goto out;
         }
+        if (prev && page_finish(node, prev, err) < 0)
+            goto out;
+        page_free(prev);
+        prev = NULL;
         *scanned += keys->elements;
         lc_progress_add(node->progress, keys->elements);
-        if ((kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, keys, ttls, err) < 0)
+        if ((kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, page, ttls, err) < 0)
             goto out;
         free(ttls);
         ttls = NULL;
-        freeReplyObject(page);
-        page = next;
-        next = NULL;
+        prev = page;
+        page = NULL;
         if (done)
             break;
+        page = page_new(node, kind, reply);
+        reply = NULL;
         done = next_done;
         if (lc_check_interrupted(err) < 0)
             goto out;
         lc_rate_wait(node->rate, node->report->scanned + node->report->locks_scanned);
     }
+    if (page_read_deletions(node, prev, err) < 0 || page_finish(node, prev, err) < 0)
+        goto out;
     rc = 0;
 out:
     free(ttls);
-    freeReplyObject(page);
-    freeReplyObject(next);
+    page_free(page);
+    page_free(prev);
+    freeReplyObject(reply);
     return rc;
 }
 
