@@ -79,6 +79,8 @@ start_redis() {
     REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE")
     export REDISCLI_AUTH REDIS_PORT
     lc_write_config "$conf" --redis standalone --mariadb none
+    # the floor's job exactly: no second SCAN pass for stuck numbering locks
+    lc_write_config "$conf.nolocks" --redis standalone --mariadb none numbering.lock_pattern=
 }
 
 # the generator and the checker run inside the server, in chunks of CHUNK keys per call
@@ -506,6 +508,9 @@ if wanted ours; then
     fresh_keyspace
     measure ours 0 "$ours" --config "$conf" --redis-only
     verify ours "$NKEYS" "$NLEAKED" 1 || :
+    fresh_keyspace
+    measure ours_nolocks 0 "$ours" --config "$conf.nolocks" --redis-only
+    verify ours_nolocks "$NKEYS" "$NLEAKED" 1 || :
 fi
 
 # ---------------------------------------------------------------------------------------
@@ -526,8 +531,8 @@ report() {
         "intrinsic latency (redis-cli --intrinsic-latency 3) $INTRINSIC ms"
     echo
     printf '%-52s %10s %10s %9s  %-16s %s\n' method seconds "keys/s" "ours ×" target result
-    for n in seeds pipeline listing floor ours_dry ours; do
-        wanted "${n%_dry}" || continue
+    for n in seeds pipeline listing floor ours_dry ours ours_nolocks; do
+        wanted "${n%_*}" || continue
         case $n in
         seeds) label="1 seeds: KEYS + TTL/DEL process per key" target=">= 3500" ;;
         pipeline) label="2 shell: SCAN | pipelined PTTL | UNLINK --pipe" target="-" ;;
@@ -535,6 +540,7 @@ report() {
         floor) label="4 one EVAL: SCAN+PTTL+UNLINK (blocks; floor)" target=">= 0.6" ;;
         ours_dry) label="5 lcbp3-reservations-gc --redis-only --dry-run" target="-" ;;
         ours) label="5 lcbp3-reservations-gc --redis-only" target="-" ;;
+        ours_nolocks) label="5 the same, lock_pattern unset (the floor's job)" target="-" ;;
         esac
         if ! ok "$n"; then
             printf '%-52s %10s %10s %9s  %-16s %s\n' "$label" - - - "$target" "$([ -n "${WRONG[$n]:-}" ] && echo "WRONG RESULT" || echo FAILED)"
@@ -542,7 +548,10 @@ report() {
         fi
         secs=${WALL[$n]}
         [ "$n" = seeds ] && secs="~$(awk -v k="$NKEYS" -v r="$(rate seeds)" 'BEGIN { printf "%.0f", k / r }')"
-        awk -v l="$label" -v s="$secs" -v r="$(rate "$n")" -v o="$(ok ours && rate ours || echo 0)" -v t="$target" '
+        # the floor does not look for stuck locks: it is compared with ours doing the same job
+        cmp=ours
+        [ "$n" = floor ] && ok ours_nolocks && cmp=ours_nolocks
+        awk -v l="$label" -v s="$secs" -v r="$(rate "$n")" -v o="$(ok $cmp && rate $cmp || echo 0)" -v t="$target" '
             BEGIN {
                 x = (o > 0 && r > 0) ? o / r : -1
                 res = (t == "-") ? "" : (x < 0 ? "NOT MEASURED" : ((x >= substr(t, 4) + 0) ? "MET" : "MISSED"))
@@ -556,7 +565,7 @@ report() {
     fi
     echo
     printf '%-12s %11s %6s %12s %10s %21s %10s %17s %11s\n' method "redis CPU s" "busy" "client CPU s" "client RSS" "longest call ms" "calls>${MAX_CALL_MS}ms" "longest PING ms" "PING p99 ms"
-    for n in seeds pipeline listing floor ours_dry ours; do
+    for n in seeds pipeline listing floor ours_dry ours ours_nolocks; do
         [ "${WALL[$n]:-FAILED}" = FAILED ] && continue
         printf '%-12s %11s %6s %12s %10s %21s %10s %17s %11s\n' "$n" "${SCPU[$n]}" \
             "$(awk -v c="${SCPU[$n]}" -v w="${WALL[$n]}" 'BEGIN { printf "%.0f%%", 100 * c / w }')" "${CCPU[$n]}" \
