@@ -140,8 +140,8 @@ int lc_redis_reply_error(redisContext *c, const char *command, const redisReply 
     if (reply->type != REDIS_REPLY_ERROR)
         return lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': %s: unexpected reply type %d", name,
                           command, reply->type);
-    lc_err_set(err, LC_E_UNAVAILABLE, "redis '%s': %s: %.*s", name, command, (int)reply->len,
-               reply->str);
+    lc_err_set(err, strncmp(reply->str, "NOPERM", 6) == 0 ? LC_E_NOPERM : LC_E_UNAVAILABLE,
+               "redis '%s': %s: %.*s", name, command, (int)reply->len, reply->str);
     if (strncmp(reply->str, "NOPERM", 6) == 0)
         lc_err_hint(err, "the ACL user needs this command; see the docs for the ACL rules "
                          "of the backup and gc users");

@@ -58,9 +58,10 @@ redisContext *lc_redis_connect(const char *node, const struct lc_redis_cfg *cfg,
 
 /*
  * Runs one command (binary-safe: lens may be NULL for C strings). Returns the reply,
- * which is never an error reply, or NULL with err set (LC_E_UNAVAILABLE): "redis
- * 'host:port': <errstr>" when the connection failed, "redis 'host:port': <COMMAND>:
- * <server error>" for an error reply (with a hint about ACLs for NOPERM).
+ * which is never an error reply, or NULL with err set: "redis 'host:port': <errstr>"
+ * when the connection failed, "redis 'host:port': <COMMAND>: <server error>" for an
+ * error reply; LC_E_NOPERM (with a hint about ACLs) when the server answers NOPERM,
+ * LC_E_UNAVAILABLE otherwise.
  */
 redisReply *lc_redis_cmdv(redisContext *c, int argc, const char **argv, const size_t *lens,
                           struct lc_err *err);

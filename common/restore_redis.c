@@ -398,6 +398,7 @@ static int command_error(const struct node *n, char kind, const char *key, size_
         hint = "the cluster is resharding or failing over; run the restore again when it is "
                "stable (keys already restored are simply replaced again)";
     } else if (strncmp(s, "NOPERM", 6) == 0) {
+        status = LC_E_NOPERM;
         hint = "the restore user needs +restore +select +time +ping (ACL)";
     } else if (strncmp(s, "READONLY", 8) == 0) {
         hint = "this node is a replica; check [redis] nodes and mode";

@@ -121,6 +121,11 @@ lc_assert_eq 1 "$(lc_redis_cli EXISTS reservation:acl:1)" "nothing deleted witho
 lc_expect_exit 0 -- lc_tool reservations-gc --config "$LC_TMP/noeval.conf" --no-atomic
 lc_assert_eq 0 "$(lc_redis_cli EXISTS reservation:acl:1)" "--no-atomic deletes with UNLINK"
 
+lc_redis_cli ACL SETUSER gcnoscan on ">$(cat "$pwf")" '~*' '+@all' -scan >/dev/null
+lc_write_config "$LC_TMP/noscan.conf" --mariadb none redis.user=gcnoscan "redis.password_file=$pwf"
+lc_expect_exit 77 -- lc_tool reservations-gc --config "$LC_TMP/noscan.conf"
+lc_assert_file_contains "$LC_ERR" 'SCAN: NOPERM'
+
 lc_log "the script cache flushed between runs: EVALSHA's NOSCRIPT falls back to EVAL"
 lc_redis_cli SCRIPT FLUSH >/dev/null
 lc_redis_cli SET reservation:noscript:1 x >/dev/null
@@ -143,6 +148,8 @@ lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --batch 0
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --batch 20000
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --older-than soon
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --redis-only --db-only
+lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --no-atomic --older-than 1h
+lc_assert_file_contains "$LC_ERR" 'exclude each other'
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" run
 lc_write_config "$LC_TMP/wild.conf" --mariadb none 'numbering.reservation_pattern=*'
 lc_expect_exit 78 -- lc_tool reservations-gc --config "$LC_TMP/wild.conf"

@@ -94,12 +94,12 @@ lc_write_config "$LC_TMP/wrong.conf" --mariadb none "redis.password_file=$wrong"
 lc_expect_exit 69 -- lc_tool restore --config "$LC_TMP/wrong.conf" redis latest --yes
 lc_assert_file_contains "$LC_ERR" "WRONGPASS|invalid password"
 
-# an ACL user without +restore: 69, naming the key and the missing right
+# an ACL user without +restore: 77, naming the key and the missing right
 acl="$LC_TMP/secrets/restorer.password"
 (umask 077 && echo "restorer-secret" >"$acl")
 lc_redis_cli ACL SETUSER restorer on '>restorer-secret' '~*' '&*' +@all -restore >/dev/null
 lc_write_config "$LC_TMP/acl.conf" --mariadb none redis.user=restorer "redis.password_file=$acl"
-lc_expect_exit 69 -- lc_tool restore --config "$LC_TMP/acl.conf" redis latest --yes
+lc_expect_exit 77 -- lc_tool restore --config "$LC_TMP/acl.conf" redis latest --yes
 lc_assert_file_contains "$LC_ERR" "RESTORE of key '.*': NOPERM"
 lc_assert_file_contains "$LC_ERR" "hint: .*\+restore"
 

@@ -27,7 +27,7 @@ struct gc_opts {
     int64_t older_than_ms;    /* --older-than DURATION; -1 when not given */
     long limit;               /* --limit N: items listed per kind [GC_DEFAULT_LIMIT] */
     int fix_locks;            /* --fix-locks: also delete stuck numbering locks */
-    int no_atomic;            /* --no-atomic: plain UNLINK when scripts are refused (racy) */
+    int no_atomic;            /* --no-atomic: plain UNLINK instead of the script (racy); not with --older-than */
     int redis_only;           /* --redis-only */
     int db_only;              /* --db-only */
 };

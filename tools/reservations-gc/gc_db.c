@@ -185,7 +185,13 @@ static int table_missing(struct gc_table *t, const struct lc_config *cfg, struct
     free(sql);
     if (res) {
         mysql_free_result(res);
-    } else if (err->status == LC_E_NOPERM) {
+        lc_err_set(err, LC_E_NOPERM, "table '%s' ([numbering] reservations_table) can be read, "
+                   "but information_schema does not show its columns to the [mariadb] user",
+                   t->where);
+        table_fail(t, cfg, err);
+        return -1;
+    }
+    if (err->status == LC_E_NOPERM) {
         /* MariaDB answers so for a table the user may not see, whether it exists or not */
         table_fail(t, cfg, err);
         lc_err_prefix(err, "table '%s' ([numbering] reservations_table) does not exist or "

@@ -212,6 +212,13 @@ static void append_unlink(redisContext *c, const struct candidates *cand, const 
     free(lens);
 }
 
+/* A cluster's answer for a key whose slot is being moved (resharding): not an error of ours. */
+static int slot_moving(const redisReply *reply)
+{
+    return strncmp(reply->str, "MOVED", 5) == 0 || strncmp(reply->str, "ASK", 3) == 0 ||
+           strncmp(reply->str, "TRYAGAIN", 8) == 0;
+}
+
 /*
  * The reply of one delete call: keys deleted are added to *deleted. A slot that moved
  * (MOVED/ASK during a resharding) is left for the next run; other errors fail.
@@ -230,8 +237,7 @@ static int call_result(const struct node *node, const struct lc_redis_script *sc
         call->noscript = 1;
         return 0;
     }
-    if (reply->type == REDIS_REPLY_ERROR &&
-        (strncmp(reply->str, "MOVED", 5) == 0 || strncmp(reply->str, "ASK", 3) == 0)) {
+    if (reply->type == REDIS_REPLY_ERROR && slot_moving(reply)) {
         lc_log_warn("redis '%s': %.*s: a slot is moving; its keys are left for the next run",
                     node->name, (int)reply->len, reply->str);
         return 0;
@@ -364,13 +370,17 @@ static int read_ttls(const struct node *node, size_t n, long long *ttls, struct 
     for (size_t idx = 0; idx < n; idx++) {
         redisReply *reply = NULL;
 
-        if (redisGetReply(node->c, (void **)&reply) != REDIS_OK || !reply ||
-            reply->type != REDIS_REPLY_INTEGER) {
+        if (redisGetReply(node->c, (void **)&reply) != REDIS_OK)
+            reply = NULL;
+        if (reply && reply->type == REDIS_REPLY_ERROR && slot_moving(reply)) {
+            ttls[idx] = -2;   /* as if gone: the next run sees it on its new master */
+        } else if (reply && reply->type == REDIS_REPLY_INTEGER) {
+            ttls[idx] = reply->integer;
+        } else {
             lc_redis_reply_error(node->c, "PTTL", reply, err);
             freeReplyObject(reply);
             return -1;
         }
-        ttls[idx] = reply->integer;
         freeReplyObject(reply);
     }
     return 0;
@@ -771,6 +781,8 @@ int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_
         }
         /* scripts refused, or a stop request: the other nodes would fare no better */
         if (node_err.status == LC_E_NOPERM || node_err.status == LC_E_TEMPFAIL) {
+            if (failed)
+                lc_log_error("%s", first.msg);
             *err = node_err;
             goto out;
         }

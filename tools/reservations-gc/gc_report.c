@@ -86,7 +86,8 @@ static void print_text(const struct gc_report *report, const struct gc_opts *opt
     for (int kind = 0; kind < GC_ITEM_KINDS; kind++) {
         uint64_t found = found_of(report, opts, (enum gc_item_kind)kind);
 
-        if (report->n_items_of[kind] == (size_t)opts->limit && found > report->n_items_of[kind])
+        if (opts->limit > 0 && report->n_items_of[kind] == (size_t)opts->limit &&
+            found > report->n_items_of[kind])
             printf("%-12s ... and %llu more (--limit shows more)\n", kind_names[kind],
                    (unsigned long long)(found - report->n_items_of[kind]));
     }
@@ -104,6 +105,7 @@ static void print_json(const struct gc_report *report, const struct gc_opts *opt
     struct json_object *redis = json_object_new_object();
     struct json_object *db = json_object_new_object();
     struct json_object *items = json_object_new_array();
+    struct lc_buf name = LC_BUF_INIT;
 
     json_object_object_add(root, "dry_run", json_object_new_boolean(opts->dry_run));
     add_count(redis, "nodes", report->nodes);
@@ -124,7 +126,9 @@ static void print_json(const struct gc_report *report, const struct gc_opts *opt
 
         json_object_object_add(o, "kind", json_object_new_string(kind_names[item->kind]));
         json_object_object_add(o, "where", json_object_new_string(item->where));
-        json_object_object_add(o, "name", json_object_new_string_len(item->name, (int)item->name_len));
+        lc_buf_reset(&name);
+        put_printable(&name, item->name, item->name_len);
+        json_object_object_add(o, "name", json_object_new_string(name.data));
         if (item->detail)
             json_object_object_add(o, "detail", json_object_new_string(item->detail));
         json_object_array_add(items, o);
@@ -135,6 +139,7 @@ static void print_json(const struct gc_report *report, const struct gc_opts *opt
     printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
+    lc_buf_done(&name);
 }
 
 void gc_report_print(const struct gc_report *report, const struct gc_opts *opts)
@@ -162,7 +167,7 @@ void gc_report_log_end(const struct gc_report *report, const struct gc_opts *opt
         return;
     }
     lc_log_info("done: %llu reservation keys scanned on %zu node%s, %llu deleted, %llu skipped "
-                "(a TTL appeared), %llu stuck lock%s (%llu deleted), %llu rows cancelled (%llu "
+                "(got a TTL or changed meanwhile), %llu stuck lock%s (%llu deleted), %llu rows cancelled (%llu "
                 "skipped), in %.1f s",
                 (unsigned long long)report->scanned, report->nodes, report->nodes == 1 ? "" : "s",
                 (unsigned long long)report->deleted, (unsigned long long)report->skipped,

@@ -67,10 +67,10 @@ int gc_run(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_re
     if (check_request(cfg, opts, err) < 0 ||
         lc_lock_take(&lock, cfg->backup.lock_dir, GC_LOCK_NAME, err) < 0)
         return -1;
-    details = lc_xasprintf("redis %s, pattern '%s', batch %ld, max rate %s, table %s",
+    details = lc_xasprintf("redis %s, pattern '%s', batch %ld, max rate %.0f/s (0: none), table %s",
                            lc_redis_mode_name(cfg->redis.mode),
                            opts->pattern ? opts->pattern : cfg->numbering.reservation_pattern,
-                           opts->batch, opts->max_rate > 0 ? "set" : "none",
+                           opts->batch, opts->max_rate,
                            cfg->numbering.reservations_table ? cfg->numbering.reservations_table : "none");
     lc_cli_log_begin(&opts->cli, cfg, opts->dry_run ? "dry run" : "run", details);
     /* Redis failing (a master down) does not keep the table from being cleaned; a stop
@@ -90,10 +90,12 @@ int gc_run(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_re
     gc_report_print(report, opts);
     gc_report_log_end(report, opts, lc_seconds_since(&t0));
     if (redis_err.status != LC_OK || db_err.status != LC_OK) {
-        /* both failed: the MariaDB error is logged here, the Redis one returned */
+        /* both failed: one is logged here, the other returned (a stop request wins) */
+        int db_wins = redis_err.status == LC_OK || db_err.status == LC_E_TEMPFAIL;
+
         if (redis_err.status != LC_OK && db_err.status != LC_OK)
-            lc_log_error("%s", db_err.msg);
-        *err = redis_err.status != LC_OK ? redis_err : db_err;
+            lc_log_error("%s", db_wins ? redis_err.msg : db_err.msg);
+        *err = db_wins ? db_err : redis_err;
         goto out;
     }
     rc = opts->dry_run && found_something(report, opts) ? 1 : 0;

@@ -29,7 +29,10 @@ static void record_metrics(const struct lc_config *cfg, const struct gc_opts *op
     m = lc_metrics_new();
     lc_metrics_run_add(m, &cfg->metrics, &run);
     add_counter(m, cfg, "lcbp3_gc_scanned_total", "reservation keys scanned", report->scanned);
-    add_counter(m, cfg, "lcbp3_gc_deleted_total", "leaked reservation keys deleted", report->deleted);
+    add_counter(m, cfg, "lcbp3_gc_deleted_total", "reservation keys deleted (without TTL, or stale)",
+                report->deleted);
+    add_counter(m, cfg, "lcbp3_gc_locks_deleted_total", "numbering locks without TTL deleted (--fix-locks)",
+                report->locks_deleted);
     add_counter(m, cfg, "lcbp3_gc_skipped_total", "candidates that got a TTL before the delete",
                 report->skipped);
     add_counter(m, cfg, "lcbp3_gc_rows_cancelled_total", "overdue reservation rows cancelled",

@@ -39,8 +39,9 @@ const char gc_usage[] =
     "                       also remove reservation keys that have a TTL but whose value says\n"
     "                       they were created or expired longer ago than DURATION (e.g. 2h)\n"
     "  --fix-locks          also delete numbering locks without TTL (default: report only)\n"
-    "  --no-atomic          when the server refuses scripts, delete with plain UNLINK after the\n"
-    "                       TTL check (racy: a TTL set in between is lost); default: exit 77\n"
+    "  --no-atomic          for a server that refuses scripts (which exits 77): delete with a\n"
+    "                       plain UNLINK after the TTL check (racy: a TTL set in between is\n"
+    "                       lost); not with --older-than\n"
     "  --limit N            items listed per kind (default 20)\n"
     "  --redis-only         only Redis\n"
     "  --db-only            only the MariaDB reservations table\n";
@@ -149,6 +150,11 @@ int gc_parse_args(int argc, char **argv, struct gc_opts *opts, struct lc_err *er
     if (opts->redis_only && opts->db_only)
         return lc_cli_usage_error(err, opts->cli.program,
                                   "--redis-only and --db-only exclude each other");
+    if (opts->no_atomic && opts->older_than_ms >= 0)
+        return lc_cli_usage_error(err, opts->cli.program,
+                                  "--no-atomic and --older-than exclude each other: a stale "
+                                  "reservation has a TTL, and only the script can check that "
+                                  "its value is still the one read");
     if (opts->db_only && (opts->pattern || opts->older_than_ms >= 0 || opts->fix_locks ||
                           opts->no_atomic))
         return lc_cli_usage_error(err, opts->cli.program,
