@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/fs.h"
+#include "common/http.h"
 #include "common/mem.h"
 
 #define PUSH_TIMEOUT_MS 10000L
@@ -206,22 +207,6 @@ out:
 }
 
 /* A copy of `url` with any "user:password@" replaced by "***@", for messages. */
-static char *redact_url(const char *url)
-{
-    const char *host = strstr(url, "://");
-    const char *at;
-    size_t span;
-
-    if (!host)
-        return lc_xstrdup(url);
-    host += 3;
-    span = strcspn(host, "/?#");
-    at = memchr(host, '@', span);
-    if (!at)
-        return lc_xstrdup(url);
-    return lc_xasprintf("%.*s***%s", (int)(host - url), url, at);
-}
-
 /* "<label>/<percent-encoded value>", or "<label>@base64/<base64url>" when the value
  * has a '/' (the Pushgateway's rule for values that cannot be one path segment). */
 static char *path_label(const char *label, const char *value)
@@ -287,7 +272,7 @@ int lc_metrics_push(const struct lc_metrics *m, const char *url, const char *job
     CURLcode cc;
     int rc = -1;
 
-    shown = redact_url(url);
+    shown = lc_http_redact_url(url);
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
         lc_err_set(err, LC_E_CONFIG, "pushgateway url '%s' is not http:// or https://", shown);
         goto out;
@@ -310,7 +295,7 @@ int lc_metrics_push(const struct lc_metrics *m, const char *url, const char *job
     full = lc_xasprintf("%.*s/metrics/%s%s%s", (int)base_len, url, job_part,
                         inst_part ? "/" : "", inst_part ? inst_part : "");
     free(shown);
-    shown = redact_url(full);
+    shown = lc_http_redact_url(full);
     body = lc_metrics_render(m);
     headers = curl_slist_append(headers, "Content-Type: text/plain; version=0.0.4");
     curl_easy_setopt(c, CURLOPT_URL, full);

@@ -243,6 +243,12 @@ LC_HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$LC_HARNESS_DIR/mariadb.sh"
 # shellcheck source=tests/harness/redis.sh
 source "$LC_HARNESS_DIR/redis.sh"
+# backup targets: an SFTP server (sshd), a WebDAV server (apache2 mod_dav), an S3 server
+for lc__f in sshd webdav s3; do
+    # shellcheck source=/dev/null
+    [ -f "$LC_HARNESS_DIR/$lc__f.sh" ] && source "$LC_HARNESS_DIR/$lc__f.sh"
+done
+unset lc__f
 
 # ---------------------------------------------------------------------------------------
 # config
