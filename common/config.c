@@ -351,6 +351,13 @@ static int resolve_secrets(struct lc_config *cfg, struct lc_err *err)
 
 static int check_consistency(const struct lc_config *cfg, struct lc_err *err)
 {
+    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
+        const char *v = cfg->targets[idx].verify;
+
+        if (v && strcmp(v, "full") != 0 && strcmp(v, "size") != 0)
+            return lc_err_set(err, LC_E_CONFIG, "[target.%s] verify '%s' is not full or size",
+                              cfg->targets[idx].name, v);
+    }
     if (cfg->redis.mode == LC_REDIS_SENTINEL && !cfg->redis.master_name)
         return lc_err_set(err, LC_E_CONFIG, "[redis] master_name is required in sentinel mode");
     if (cfg->integrity.warn_utilization > cfg->integrity.crit_utilization)

@@ -99,6 +99,7 @@ struct lc_target_cfg {
     int64_t timeout_ms;       /* [60s] */
     int64_t retries;          /* [3] */
     int64_t bwlimit;          /* bytes per second; 0 = unlimited */
+    char *verify;             /* [full] or size: how a shipped set is checked */
     struct lc_retention_cfg retention; /* -1 = inherit [retention] */
 };
 

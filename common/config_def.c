@@ -64,6 +64,7 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_TARGET, "timeout", LC_KEY_DURATION, "60s", 1000, 24 * 3600 * 1000LL, SHIP, TGT(timeout_ms), "network timeout"},
     {LC_SEC_TARGET, "retries", LC_KEY_INT64, "3", 0, 100, SHIP, TGT(retries), "retries on transient errors"},
     {LC_SEC_TARGET, "bwlimit", LC_KEY_SIZE, "0", 0, INT64_MAX, SHIP, TGT(bwlimit), "bytes per second, 0 = unlimited"},
+    {LC_SEC_TARGET, "verify", LC_KEY_STRING, "full", 0, 0, SHIP, TGT(verify), "after shipping: full (read back, SHA-256) or size"},
 
     {LC_SEC_RETENTION, "keep_days", LC_KEY_INT64, "30", 0, 100000, SHIP, RET(keep_days), "keep sets younger than this many days"},
     {LC_SEC_RETENTION, "keep_daily", LC_KEY_INT64, NULL, 0, 100000, SHIP, RET(keep_daily), "keep the newest set of this many days"},

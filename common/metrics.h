@@ -76,7 +76,7 @@ int lc_metrics_write_textfile(const struct lc_metrics *m, const char *path, stru
  * not be empty; `instance` may be NULL (then no instance label, as TECH-NOTES §4.6
  * advises for jobs that are not per-host). On failure returns -1 with
  * LC_E_UNAVAILABLE and "push to '<url>' failed: " followed by curl's error text or
- * "HTTP <status>: <first line of the response body>"; user:password in the URL is
+ * "HTTP <status>: <first line of the response body>"; the password in the URL is
  * never shown. LC_E_CONFIG for an empty job or a URL that is not http(s).
  */
 int lc_metrics_push(const struct lc_metrics *m, const char *url, const char *job,

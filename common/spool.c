@@ -69,10 +69,15 @@ int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err
         list.items[list.len++] = set;
     }
     closedir(d);
-    if (list.len)
-        qsort(list.items, list.len, sizeof(*list.items), newest_first);
+    lc_spool_list_sort(&list);
     *out = list;
     return 0;
+}
+
+void lc_spool_list_sort(struct lc_spool_list *list)
+{
+    if (list->len)
+        qsort(list->items, list->len, sizeof(*list->items), newest_first);
 }
 
 void lc_spool_list_done(struct lc_spool_list *list)
@@ -84,6 +89,30 @@ void lc_spool_list_done(struct lc_spool_list *list)
     free(list->items);
     list->items = NULL;
     list->len = 0;
+}
+
+/* Removes "<name>.shipped-<target>" for every target. */
+static int remove_shipped_markers(const char *dir, const char *name, struct lc_err *err)
+{
+    char *prefix = lc_xasprintf("%s" LC_SPOOL_SHIPPED_MARK, name);
+    size_t plen = strlen(prefix);
+    struct dirent *ent;
+    DIR *d = opendir(dir);
+    int rc = 0;
+
+    if (!d) {
+        free(prefix);
+        return errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "cannot open spool directory '%s'", dir);
+    }
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
+        if (strncmp(ent->d_name, prefix, plen) != 0)
+            continue;
+        if (unlinkat(dirfd(d), ent->d_name, 0) < 0 && errno != ENOENT)
+            rc = lc_err_sys(err, LC_E_IO, "cannot remove '%s/%s'", dir, ent->d_name);
+    }
+    closedir(d);
+    free(prefix);
+    return rc;
 }
 
 int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err)
@@ -100,6 +129,8 @@ int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err)
             goto out;
         }
     }
+    if (remove_shipped_markers(dir, name, err) < 0)
+        goto out;
     rc = lc_fs_fsync_dir(dir, err);
 out:
     free(path);
@@ -131,7 +162,7 @@ static void print_json(const struct lc_spool_list *sets, time_t now, FILE *out)
 
         lc_format_utc(s->id.when, stamp, sizeof(stamp));
         json_object_object_add(obj, "name", json_object_new_string(s->name));
-        json_object_object_add(obj, "path", json_object_new_string(s->path));
+        json_object_object_add(obj, "path", s->path ? json_object_new_string(s->path) : NULL);
         json_object_object_add(obj, "host", json_object_new_string(s->id.host));
         json_object_object_add(obj, "kind", json_object_new_string(lc_set_kind_name(s->id.kind)));
         json_object_object_add(obj, "time", json_object_new_string(stamp));
@@ -153,7 +184,7 @@ static void print_json(const struct lc_spool_list *sets, time_t now, FILE *out)
     json_object_put(arr);
 }
 
-void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json, FILE *out)
+void lc_spool_print(const struct lc_spool_list *sets, const char *where, int json, FILE *out)
 {
     time_t now = time(NULL);
 
@@ -162,7 +193,7 @@ void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json,
         return;
     }
     if (sets->len == 0) {
-        fprintf(out, "no sets in the spool '%s'\n", dir);
+        fprintf(out, "no sets in %s\n", where);
         return;
     }
     fprintf(out, "%-52s %-8s %-10s %10s  %s\n", "SET", "KIND", "AGE", "SIZE", "VERIFIED");
@@ -173,7 +204,7 @@ void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json,
         lc_format_duration((int64_t)(now - s->id.when) * 1000, age, sizeof(age));
         lc_format_size(s->size, size, sizeof(size));
         if (!s->has_sidecar) {
-            snprintf(verified, sizeof(verified), "NO SIDECAR");
+            snprintf(verified, sizeof(verified), "%s", s->path ? "NO SIDECAR" : "INCOMPLETE");
         } else if (s->verified_at) {
             lc_format_duration((int64_t)(now - s->verified_at) * 1000, verified, sizeof(verified));
             strncat(verified, " ago", sizeof(verified) - strlen(verified) - 1);

@@ -17,6 +17,8 @@
 #include "common/set_name.h"
 
 #define LC_SPOOL_WORK_PREFIX ".work-"
+/* "<set>.shipped-<target>": the set was shipped to that target and verified there. */
+#define LC_SPOOL_SHIPPED_MARK ".shipped-"
 
 struct lc_spool_set {
     char *name;               /* "lcbp3-host-20261124T020000Z-daily.tar" */
@@ -36,8 +38,11 @@ struct lc_spool_list {
 int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err);
 void lc_spool_list_done(struct lc_spool_list *list);
 
-/* Removes "<name>", "<name>.sha256" and "<name>.verified" (the set first, so no set is
- * left unverifiable). */
+/* Sorts a list newest first (time, then name), the order lc_spool_list() returns. */
+void lc_spool_list_sort(struct lc_spool_list *list);
+
+/* Removes "<name>", "<name>.sha256", "<name>.verified" and the "<name>.shipped-*"
+ * markers (the set first, so no set is left unverifiable). */
 int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err);
 
 /*
@@ -47,8 +52,10 @@ int lc_spool_remove_set(const char *dir, const char *name, struct lc_err *err);
  */
 int lc_spool_mark_verified(const char *set_path, struct lc_err *err);
 
-/* Prints a listing: a table (SET KIND AGE SIZE VERIFIED), or JSON with json. */
-void lc_spool_print(const struct lc_spool_list *sets, const char *dir, int json, FILE *out);
+/* Prints a listing: a table (SET KIND AGE SIZE VERIFIED), or JSON with json. `where`
+ * names the place for "no sets in <where>": "the spool '/var/lib/lcbp3/spool'". For
+ * sets on a target (path NULL), "sidecar": false means incomplete there. */
+void lc_spool_print(const struct lc_spool_list *sets, const char *where, int json, FILE *out);
 
 /* Removes *.partial files and .work-* directories; logs each at warning level. */
 int lc_spool_sweep(const char *dir, struct lc_err *err);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -64,6 +65,31 @@ int lc_target_open(const struct lc_target_cfg *cfg, struct lc_target **out, stru
     }
     *out = t;
     return 0;
+}
+
+const struct lc_target_cfg *lc_target_find(const struct lc_config *cfg, const char *name,
+                                           struct lc_err *err)
+{
+    struct lc_buf names = LC_BUF_INIT;
+
+    for (size_t idx = 0; idx < cfg->n_targets; idx++)
+        if (strcmp(cfg->targets[idx].name, name) == 0)
+            return &cfg->targets[idx];
+    for (size_t idx = 0; idx < cfg->n_targets; idx++)
+        lc_buf_printf(&names, "%s'%s'", idx ? ", " : "", cfg->targets[idx].name);
+    lc_err_set(err, LC_E_USAGE, "there is no [target.%s] in '%s'", name,
+               cfg->path ? cfg->path : "the config");
+    lc_err_hint(err, "configured targets: %s", names.len ? names.data : "none");
+    lc_buf_done(&names);
+    return NULL;
+}
+
+int lc_target_open_named(const struct lc_config *cfg, const char *name, struct lc_target **out,
+                         struct lc_err *err)
+{
+    const struct lc_target_cfg *tc = lc_target_find(cfg, name, err);
+
+    return tc ? lc_target_open(tc, out, err) : -1;
 }
 
 void lc_target_free(struct lc_target *t)

@@ -102,6 +102,14 @@ extern const struct lc_target_ops lc_target_s3_ops;
 int lc_target_open(const struct lc_target_cfg *cfg, struct lc_target **out, struct lc_err *err);
 void lc_target_free(struct lc_target *t);  /* accepts NULL */
 
+/* The configured [target.NAME], or NULL with LC_E_USAGE naming the configured targets. */
+const struct lc_target_cfg *lc_target_find(const struct lc_config *cfg, const char *name,
+                                           struct lc_err *err);
+
+/* Opens the configured [target.NAME] (see lc_target_find). */
+int lc_target_open_named(const struct lc_config *cfg, const char *name, struct lc_target **out,
+                         struct lc_err *err);
+
 /* "[target.NAME] <url>" with any password in the url masked, for messages. New string. */
 char *lc_target_describe(const struct lc_target *t);
 

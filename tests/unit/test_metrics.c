@@ -232,14 +232,14 @@ static void test_push_args(void **state)
     (void)state;
     assert_int_equal(lc_metrics_push(m, "ftp://user:secret@gw:9091", "lcbp3", NULL, &err), -1);
     assert_int_equal(err.status, LC_E_CONFIG);
-    assert_string_equal(err.msg, "pushgateway url 'ftp://***@gw:9091' is not http:// or https://");
+    assert_string_equal(err.msg, "pushgateway url 'ftp://user:***@gw:9091' is not http:// or https://");
     assert_int_equal(lc_metrics_push(m, "gw:9091", "lcbp3", NULL, &err), -1);
     assert_string_equal(err.msg, "pushgateway url 'gw:9091' is not http:// or https://");
     assert_int_equal(lc_metrics_push(m, "http://gw:9091/", "", NULL, &err), -1);
     assert_int_equal(err.status, LC_E_CONFIG);
     assert_string_equal(err.msg, "push to 'http://gw:9091/' failed: the job name is empty");
     assert_int_equal(lc_metrics_push(m, "HTTPS://u:p@gw:9091/x?a=b@c", NULL, NULL, &err), -1);
-    assert_string_equal(err.msg, "push to 'HTTPS://***@gw:9091/x?a=b@c' failed: the job name is "
+    assert_string_equal(err.msg, "push to 'HTTPS://u:***@gw:9091/x?a=b@c' failed: the job name is "
                                  "empty");
     assert_int_equal(lc_metrics_push(m, "http://gw/x?a@b", "", NULL, &err), -1);
     assert_string_equal(err.msg, "push to 'http://gw/x?a@b' failed: the job name is empty");
@@ -249,7 +249,7 @@ static void test_push_args(void **state)
     assert_int_equal(lc_metrics_push(m, "http://u:p@gw:99999//", "lcbp3", "qnap ts/473a", &err),
                      -1);
     assert_int_equal(err.status, LC_E_UNAVAILABLE);
-    assert_string_equal(err.msg, "push to 'http://***@gw:99999/metrics/job/lcbp3/instance@base64/"
+    assert_string_equal(err.msg, "push to 'http://u:***@gw:99999/metrics/job/lcbp3/instance@base64/"
                                  "cW5hcCB0cy80NzNh' failed: URL using bad/illegal format or "
                                  "missing URL");
     assert_int_equal(lc_metrics_push(m, "http://gw:99999", "a/b?", "", &err), -1);

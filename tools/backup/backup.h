@@ -11,6 +11,8 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/set_name.h"
+#include "common/ship.h"
+#include "common/target.h"
 
 enum backup_command {
     BACKUP_CMD_NONE,
@@ -20,6 +22,7 @@ enum backup_command {
     BACKUP_CMD_PRUNE,
     BACKUP_CMD_BINLOG,
     BACKUP_CMD_ARCHIVE_AUDIT,
+    BACKUP_CMD_VERIFY,
 };
 
 struct backup_opts {
@@ -30,7 +33,9 @@ struct backup_opts {
     int no_ship;              /* run: --no-ship */
     int db_only;              /* run: --db-only */
     int redis_only;           /* run: --redis-only */
-    const char *target;       /* list, prune: --target NAME */
+    const char *target;       /* ship, list, prune, verify: --target NAME */
+    enum lc_verify verify;    /* run, ship, verify: --verify full|size */
+    int verify_given;
     int dry_run;              /* prune, archive-audit: --dry-run */
     int follow;               /* binlog: --follow */
     const char *older_than;   /* archive-audit: --older-than */
@@ -52,6 +57,21 @@ int backup_prune(const struct lc_config *cfg, const struct backup_opts *opts, st
  */
 int backup_apply_retention(const struct lc_config *cfg, int dry_run, FILE *report,
                            size_t *out_doomed, struct lc_err *err);
+
+/* Applies a target's retention to its complete sets (see backup_prune.c). */
+int backup_apply_target_retention(const struct lc_config *cfg, struct lc_target *t, int dry_run,
+                                  FILE *report, size_t *out_doomed, struct lc_err *err);
+
+/*
+ * Ships every complete spool set that a configured target (or only --target) lacks,
+ * then applies that target's retention; records the per-target metrics. The caller
+ * holds the backup lock. A failed target does not stop the others; the first failure
+ * is returned.
+ */
+int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+
+int backup_ship(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+int backup_verify(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
 
 /* The run lock shared by lcbp3-backup and lcbp3-restore. */
 #define BACKUP_LOCK_NAME "lcbp3-backup"

@@ -1,7 +1,8 @@
 /*
  * `lcbp3-backup run`: take the lock, sweep what a killed run left, dump MariaDB and
  * Redis into a work directory, write the set (tar + manifest + sidecar, published
- * atomically), apply the spool's retention, and record the outcome as metrics.
+ * atomically), apply the spool's retention, ship to the targets (backup_ship.c), and
+ * record the outcome as metrics.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -177,9 +178,11 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
         lc_log_warn("retention: %s, skipping", err->msg);
         lc_err_clear(err);
     }
-    if (cfg->n_targets > 0 && !opts->no_ship)
-        lc_log_warn("shipping to targets is not implemented yet: '%s' stays in the spool for "
-                    "'lcbp3-backup ship'", res.set_path);
+    /* the set is complete in the spool: print it even when a target then fails */
+    printf("%s\n", res.set_path);
+    fflush(stdout);
+    if (cfg->n_targets > 0 && !opts->no_ship && backup_ship_all(cfg, opts, err) < 0)
+        goto out;
     res.duration = lc_seconds_since(&t0);
     lc_format_size(res.set_bytes, size, sizeof(size));
     lc_format_duration((int64_t)(res.duration * 1000), took, sizeof(took));
@@ -187,8 +190,6 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
                 " rows, %" PRIu64 " redis keys, in %s (dump %.2fs, set writing %.2fs)",
                 res.set_path, res.members, size, res.rows, res.redis_keys, took, res.dump_seconds,
                 res.write_seconds);
-    printf("%s\n", res.set_path);
-    fflush(stdout);
     rc = 0;
 out:
     res.duration = lc_seconds_since(&t0);

@@ -16,6 +16,9 @@ static int dispatch(const struct lc_config *cfg, const struct backup_opts *opts,
     case BACKUP_CMD_PRUNE:
         return backup_prune(cfg, opts, err);
     case BACKUP_CMD_SHIP:
+        return backup_ship(cfg, opts, err);
+    case BACKUP_CMD_VERIFY:
+        return backup_verify(cfg, opts, err);
     case BACKUP_CMD_BINLOG:
     case BACKUP_CMD_ARCHIVE_AUDIT:
         return lc_err_set(err, LC_E_SOFTWARE, "'lcbp3-backup %s' is not implemented yet",

@@ -15,26 +15,41 @@ enum {
     OPT_DRY_RUN,
     OPT_FOLLOW,
     OPT_OLDER_THAN,
+    OPT_VERIFY,
 };
 
 const char backup_usage[] =
     "Usage: lcbp3-backup [OPTIONS] COMMAND\n"
     "Make consistent backup sets of the LCBP3 MariaDB database and Redis, keep them in\n"
-    "the local spool and apply retention.\n"
+    "the local spool, ship them to the configured targets and apply retention.\n"
     "\n"
     "Commands:\n"
     "  run [--kind daily|weekly|monthly|manual] [--no-ship] [--db-only|--redis-only]\n"
+    "      [--verify full|size]\n"
     "        make a backup set: MariaDB logical dump (one consistent snapshot) + Redis\n"
     "        RDB and key export + manifest, in <spool_dir>/lcbp3-<host>-<time>-<kind>.tar\n"
-    "        with a .sha256 sidecar; then apply the spool's retention. Prints the path.\n"
-    "  list  the sets in the spool, newest first (--json for scripts)\n"
-    "  prune [--dry-run]  apply retention to the spool, saying why each set is kept\n"
-    "  ship, binlog [--follow], archive-audit [--older-than 2y] [--dry-run]\n"
-    "        not implemented yet (exit 70)\n";
+    "        with a .sha256 sidecar; apply the spool's retention; then ship every set a\n"
+    "        target lacks to every [target.NAME] and apply its retention. Prints the path.\n"
+    "  ship [--target NAME] [--verify full|size]\n"
+    "        ship the sets still waiting in the spool (a target that was down, --no-ship)\n"
+    "  list [--target NAME]  the sets in the spool or on a target, newest first\n"
+    "  prune [--target NAME] [--dry-run]\n"
+    "        apply retention to the spool and every target (or one), saying why each set\n"
+    "        is kept; on a target only complete sets count, and leftovers of uploads\n"
+    "        interrupted more than a day ago go\n"
+    "  verify [--target NAME] [--verify full|size]\n"
+    "        check the sets on the targets against their sidecars (full: read back and\n"
+    "        SHA-256); exit 65 when one is corrupt (the next ship re-uploads it)\n"
+    "  binlog [--follow], archive-audit [--older-than 2y] [--dry-run]\n"
+    "        not implemented yet (exit 70)\n"
+    "\n"
+    "--verify: how a shipped set is checked, overriding [target.NAME] verify [full]:\n"
+    "  full reads the object back from the target and compares its SHA-256 with the\n"
+    "  sidecar; size compares sizes only.\n";
 
 /* In the order of enum backup_command, from BACKUP_CMD_RUN. */
 static const char *const command_names[] = {
-    "run", "ship", "list", "prune", "binlog", "archive-audit", NULL,
+    "run", "ship", "list", "prune", "binlog", "archive-audit", "verify", NULL,
 };
 
 #define ONLY(cmd) LC_CLI_ONLY(cmd)
@@ -46,7 +61,9 @@ static int check_combination(struct backup_opts *opts, unsigned seen, struct lc_
         {OPT_NO_SHIP, "--no-ship", ONLY(BACKUP_CMD_RUN)},
         {OPT_DB_ONLY, "--db-only", ONLY(BACKUP_CMD_RUN)},
         {OPT_REDIS_ONLY, "--redis-only", ONLY(BACKUP_CMD_RUN)},
-        {OPT_TARGET, "--target", ONLY(BACKUP_CMD_LIST) | ONLY(BACKUP_CMD_PRUNE)},
+        {OPT_TARGET, "--target",
+         ONLY(BACKUP_CMD_SHIP) | ONLY(BACKUP_CMD_LIST) | ONLY(BACKUP_CMD_PRUNE) | ONLY(BACKUP_CMD_VERIFY)},
+        {OPT_VERIFY, "--verify", ONLY(BACKUP_CMD_RUN) | ONLY(BACKUP_CMD_SHIP) | ONLY(BACKUP_CMD_VERIFY)},
         {OPT_DRY_RUN, "--dry-run", ONLY(BACKUP_CMD_PRUNE) | ONLY(BACKUP_CMD_ARCHIVE_AUDIT)},
         {OPT_FOLLOW, "--follow", ONLY(BACKUP_CMD_BINLOG)},
         {OPT_OLDER_THAN, "--older-than", ONLY(BACKUP_CMD_ARCHIVE_AUDIT)},
@@ -73,6 +90,7 @@ int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"follow", no_argument, NULL, OPT_FOLLOW},
         {"older-than", required_argument, NULL, OPT_OLDER_THAN},
+        {"verify", required_argument, NULL, OPT_VERIFY},
         {NULL, 0, NULL, 0},
     };
     unsigned seen = 0;
@@ -113,6 +131,12 @@ int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc
             break;
         case OPT_OLDER_THAN:
             opts->older_than = optarg;
+            break;
+        case OPT_VERIFY:
+            if (lc_verify_parse(optarg, &opts->verify) < 0)
+                return lc_cli_usage_error(err, opts->cli.program,
+                                          "--verify '%s' is not full or size", optarg);
+            opts->verify_given = 1;
             break;
         default:
             return lc_cli_option_error(&opts->cli, opt, argv, err);

@@ -21,10 +21,11 @@ const char restore_usage[] =
     "Usage: lcbp3-restore [OPTIONS] COMMAND\n"
     "Restore a backup set (or a legacy .sql, .sql.gz, .rdb made by the old scripts) into\n"
     "MariaDB and Redis. Every member's SHA-256 is checked before anything is touched.\n"
-    "SET is a set name from 'lcbp3-restore list', 'latest', or a path.\n"
+    "SET is a set name from 'lcbp3-restore list', 'latest', or a path. A set that is\n"
+    "only on a target is fetched into the spool first; --target NAME looks there only.\n"
     "\n"
     "Commands:\n"
-    "  list  the sets in the spool, newest first (--json for scripts)\n"
+    "  list [--target NAME]  the sets in the spool or on a target, newest first\n"
     "  db SET|FILE [--into DB] [--tables T1,T2] [--yes]\n"
     "        restore the MariaDB part: tables loaded in parallel into a staging database,\n"
     "        then moved over the old ones in one RENAME; then triggers, views, routines\n"
@@ -53,7 +54,8 @@ static int check_combination(struct restore_opts *opts, unsigned seen, struct lc
         {OPT_TABLES, "--tables", ONLY(RESTORE_CMD_DB)},
         {OPT_UNTIL, "--until", ONLY(RESTORE_CMD_DB)},
         {OPT_RDB_TO, "--rdb-to", ONLY(RESTORE_CMD_REDIS)},
-        {OPT_TARGET, "--target", ONLY(RESTORE_CMD_LIST)},
+        {OPT_TARGET, "--target",
+         ONLY(RESTORE_CMD_LIST) | ONLY(RESTORE_CMD_DB) | ONLY(RESTORE_CMD_REDIS) | ONLY(RESTORE_CMD_SET)},
         {OPT_YES, "--yes", ONLY(RESTORE_CMD_DB) | ONLY(RESTORE_CMD_REDIS) | ONLY(RESTORE_CMD_SET)},
     };
 

@@ -27,7 +27,7 @@ struct restore_opts {
     char **tables;            /* db: --tables T1,T2 (NULL-terminated, owned) */
     const char *until;        /* db: --until (not implemented yet) */
     const char *rdb_to;       /* redis: --rdb-to DIR */
-    const char *target;       /* list: --target NAME */
+    const char *target;       /* list: --target NAME; db, redis, set: fetch from that target */
     int yes;                  /* --yes */
 };
 
@@ -38,13 +38,17 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
 void restore_opts_done(struct restore_opts *opts);
 
 /*
- * Resolves a SET argument: an existing path (a set, or a legacy .sql/.sql.gz/.rdb
- * file) is used as it is; "latest" is the newest complete set in the spool; anything
- * else is looked up as a set name in the spool. Returns the path (heap string).
- * LC_E_NOINPUT when nothing matches, with a hint to run 'lcbp3-restore list'.
+ * Resolves opts->source: an existing path (a set, or a legacy .sql/.sql.gz/.rdb file)
+ * is used as it is; "latest" is the newest complete set in the spool or on the targets
+ * (only on --target NAME when given); anything else is looked up as a set name in the
+ * spool, then on the targets in config order. A set found only on a target is first
+ * fetched into the spool (sidecar checked while it downloads). A target that cannot be
+ * reached is skipped with a warning, unless it was named by --target. Returns the path
+ * (heap string). LC_E_NOINPUT when nothing matches, with a hint to run
+ * 'lcbp3-restore list'.
  */
-int restore_find_source(const struct lc_config *cfg, const char *arg, char **out_path,
-                        struct lc_err *err);
+int restore_find_source(const struct lc_config *cfg, const struct restore_opts *opts,
+                        char **out_path, struct lc_err *err);
 
 /* 1 when `path` ends with `suffix`. */
 int restore_has_suffix(const char *path, const char *suffix);

@@ -249,7 +249,7 @@ int restore_db(const struct lc_config *cfg, const struct restore_opts *opts, str
         lc_err_set(err, LC_E_SOFTWARE, "'--until' (point-in-time recovery) is not implemented yet");
         return -1;
     }
-    if (restore_find_source(cfg, opts->source, &path, err))
+    if (restore_find_source(cfg, opts, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "db", path);
     if (lc_lock_take(&lock, cfg->backup.lock_dir, RESTORE_LOCK_NAME, err))

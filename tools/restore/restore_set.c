@@ -36,7 +36,7 @@ int restore_set(const struct lc_config *cfg, const struct restore_opts *opts, st
     char *path = NULL;
     int rc = -1;
 
-    if (restore_find_source(cfg, opts->source, &path, err))
+    if (restore_find_source(cfg, opts, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "set", path);
     if (restore_is_legacy_sql(path)) {

@@ -1,0 +1,285 @@
+/*
+ * Shipping: every complete set in the spool that a target does not have yet goes
+ * there, newest first, is verified and marked; then that target's retention applies.
+ * `lcbp3-backup run` calls it after the set is written, `lcbp3-backup ship` on its own.
+ * Targets are independent: one that is down or full is reported and skipped, the
+ * others are still served, and its sets stay in the spool for the next run. The
+ * per-target outcome goes to the metrics file "<stem>-ship.prom". Also here:
+ * `lcbp3-backup verify`, which checks the sets already on the targets.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/lock.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/metrics.h"
+#include "common/metrics_run.h"
+#include "common/progress.h"
+#include "common/ship.h"
+#include "common/signals.h"
+#include "common/spool.h"
+#include "common/units.h"
+#include "tools/backup/backup.h"
+
+struct target_outcome {
+    int attempted;
+    int ok;
+    size_t sets;              /* shipped this run */
+    size_t pending;           /* still waiting in the spool afterwards */
+    struct lc_ship_stats stats;
+};
+
+static enum lc_verify verify_mode(const struct backup_opts *opts, const struct lc_target_cfg *tc)
+{
+    enum lc_verify mode = LC_VERIFY_FULL;
+
+    if (opts->verify_given)
+        return opts->verify;
+    if (tc->verify)
+        (void)lc_verify_parse(tc->verify, &mode); /* checked when the config was loaded */
+    return mode;
+}
+
+static void record_metrics(const struct lc_config *cfg, const struct target_outcome *outcomes)
+{
+    const char *last = "lcbp3_backup_target_last_success_timestamp_seconds";
+    const char *bytes = "lcbp3_backup_target_bytes_shipped_total";
+    const char *fails = "lcbp3_backup_target_failures_total";
+    struct lc_metrics *m;
+
+    if (!cfg->metrics.textfile && !cfg->metrics.pushgateway_url)
+        return;
+    m = lc_metrics_new();
+    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
+        const struct target_outcome *o = &outcomes[idx];
+        char *labels = lc_metrics_labels("target", cfg->targets[idx].name, NULL);
+        char *key = NULL;
+        double prev;
+
+        /* a target not tried this time keeps what the file said */
+        key = lc_xasprintf("%s{%s}", last, labels);
+        prev = lc_metrics_run_previous(&cfg->metrics, "ship", key);
+        free(key);
+        if (o->ok || prev > 0)
+            lc_metrics_gauge(m, last, "time every waiting set last reached this target, verified",
+                             labels, o->ok ? (double)time(NULL) : prev);
+        key = lc_xasprintf("%s{%s}", bytes, labels);
+        lc_metrics_counter(m, bytes, "bytes uploaded to this target", labels,
+                           lc_metrics_run_previous(&cfg->metrics, "ship", key) +
+                               (double)o->stats.bytes_sent);
+        free(key);
+        key = lc_xasprintf("%s{%s}", fails, labels);
+        lc_metrics_counter(m, fails, "runs that could not ship everything to this target", labels,
+                           lc_metrics_run_previous(&cfg->metrics, "ship", key) +
+                               (o->attempted && !o->ok));
+        free(key);
+        if (o->attempted)
+            lc_metrics_gauge(m, "lcbp3_backup_target_pending_sets",
+                             "sets in the spool not yet on this target", labels, (double)o->pending);
+        free(labels);
+    }
+    lc_metrics_run_publish(m, &cfg->metrics, "ship");
+    lc_metrics_free(m);
+}
+
+/* Ships what `t` lacks; stops at the first failure (the target's state is unknown). */
+static int ship_to(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_target *t,
+                   const struct lc_spool_list *sets, struct target_outcome *o, struct lc_err *err)
+{
+    enum lc_verify verify = verify_mode(opts, t->cfg);
+
+    for (size_t idx = 0; idx < sets->len; idx++)
+        o->pending += sets->items[idx].has_sidecar &&
+                      !lc_ship_is_marked(cfg->backup.spool_dir, sets->items[idx].name, t->cfg->name);
+    for (size_t idx = 0; idx < sets->len; idx++) {
+        const struct lc_spool_set *s = &sets->items[idx];
+        struct lc_ship_stats one = {0, 0, 0};
+        struct lc_progress *progress;
+        char size[32], rate[32];
+        int rc;
+
+        /* a set without its sidecar is not complete in the spool: never shipped */
+        if (!s->has_sidecar || lc_ship_is_marked(cfg->backup.spool_dir, s->name, t->cfg->name))
+            continue;
+        progress = lc_progress_new(t->cfg->name, s->size);
+        rc = lc_ship_set(t, cfg->backup.spool_dir, s->name, verify, progress, &one, err);
+        lc_progress_free(progress);
+        o->stats.bytes_sent += one.bytes_sent;
+        o->stats.bytes_read_back += one.bytes_read_back;
+        o->stats.seconds += one.seconds;
+        if (rc < 0) {
+            lc_err_prefix(err, "shipping '%s'", s->name);
+            return -1;
+        }
+        o->sets++;
+        o->pending--;
+        lc_format_size(s->size, size, sizeof(size));
+        lc_format_size(one.seconds > 0 ? (uint64_t)((double)one.bytes_sent / one.seconds) : 0,
+                       rate, sizeof(rate));
+        lc_log_info("shipped '%s' to target '%s': %s in %.1fs (%s/s), verified (%s)", s->name,
+                    t->cfg->name, size, one.seconds, rate,
+                    verify == LC_VERIFY_FULL ? "size and SHA-256 read back" : "size");
+        if (lc_check_interrupted(err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
+{
+    struct target_outcome *outcomes = lc_xcalloc(cfg->n_targets ? cfg->n_targets : 1,
+                                                 sizeof(*outcomes));
+    struct lc_spool_list sets = {NULL, 0};
+    size_t attempted = 0, failed = 0, shipped = 0;
+    int rc = -1;
+
+    if (lc_spool_list(cfg->backup.spool_dir, &sets, err) < 0)
+        goto out;
+    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
+        const struct lc_target_cfg *tc = &cfg->targets[idx];
+        struct target_outcome *o = &outcomes[idx];
+        struct lc_err terr = LC_ERR_INIT;
+        struct lc_target *t = NULL;
+
+        if (opts->target && strcmp(opts->target, tc->name) != 0)
+            continue;
+        if (lc_interrupted())
+            break;
+        o->attempted = 1;
+        attempted++;
+        if (lc_target_open(tc, &t, &terr) < 0 || ship_to(cfg, opts, t, &sets, o, &terr) < 0) {
+            /* the first failure is the run's error (printed by main); the others here */
+            if (failed++ == 0)
+                *err = terr;
+            else
+                lc_log_error("%s", terr.msg);
+            lc_target_free(t);
+            continue;
+        }
+        o->ok = 1;
+        shipped += o->sets;
+        if (backup_apply_target_retention(cfg, t, 0, NULL, NULL, &terr) < 0)
+            lc_log_warn("retention on target '%s': %s, skipping", tc->name, terr.msg);
+        lc_target_free(t);
+    }
+    record_metrics(cfg, outcomes);
+    if (lc_check_interrupted(err) < 0 && failed == 0)
+        goto out;
+    if (failed) {
+        if (failed > 1 || attempted > 1)
+            lc_err_prefix(err, "%zu of %zu targets failed, the first", failed, attempted);
+        if (!err->hint[0])
+            lc_err_hint(err, "the sets stay in the spool '%s'; the next 'lcbp3-backup run' or "
+                             "'lcbp3-backup ship' retries", cfg->backup.spool_dir);
+        goto out;
+    }
+    lc_log_info("shipping: %zu set(s) shipped to %zu target(s)", shipped, attempted);
+    rc = 0;
+out:
+    lc_spool_list_done(&sets);
+    free(outcomes);
+    return rc;
+}
+
+int backup_ship(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
+{
+    struct lc_lock lock = LC_LOCK_INIT;
+    int rc;
+
+    if (cfg->n_targets == 0)
+        return lc_err_set(err, LC_E_CONFIG, "no [target.NAME] is configured in '%s': nothing "
+                          "to ship to", cfg->path ? cfg->path : "the config");
+    if (opts->target && !lc_target_find(cfg, opts->target, err))
+        return -1;
+    /* one writer of the spool at a time: a run writing a set, or another ship */
+    if (lc_lock_take(&lock, cfg->backup.lock_dir, BACKUP_LOCK_NAME, err) < 0)
+        return -1;
+    lc_cli_log_begin(&opts->cli, cfg, "ship", opts->target ? opts->target : "every target");
+    rc = backup_ship_all(cfg, opts, err);
+    if (rc == 0)
+        lc_log_info("lcbp3-backup ship end: completed successfully");
+    lc_lock_release(&lock);
+    return rc;
+}
+
+/* Checks every complete set on one target; corrupt ones are counted, and their spool
+ * marker dropped so that the next ship uploads them again. */
+static int verify_target(const struct lc_config *cfg, const struct backup_opts *opts,
+                         struct lc_target *t, size_t *checked, size_t *corrupt, struct lc_err *err)
+{
+    enum lc_verify verify = verify_mode(opts, t->cfg);
+    struct lc_spool_list sets = {NULL, 0};
+    int rc = -1;
+
+    if (lc_target_list_sets(t, &sets, NULL, err) < 0)
+        return -1;
+    for (size_t idx = 0; idx < sets.len; idx++) {
+        const struct lc_spool_set *s = &sets.items[idx];
+        struct lc_progress *progress;
+        struct lc_err verr = LC_ERR_INIT;
+        int vrc;
+
+        if (!s->has_sidecar) {
+            lc_log_warn("'%s' on target '%s' is incomplete (no sidecar), skipping", s->name,
+                        t->cfg->name);
+            continue;
+        }
+        progress = lc_progress_new(s->name, s->size);
+        vrc = lc_target_verify_set(t, s->name, 0, NULL, verify, progress, NULL, &verr);
+        lc_progress_free(progress);
+        (*checked)++;
+        if (vrc == 0) {
+            lc_log_info("'%s' on target '%s' is whole", s->name, t->cfg->name);
+            printf("ok       %s on %s\n", s->name, t->cfg->name);
+            continue;
+        }
+        if (verr.status != LC_E_DATA) {
+            *err = verr;
+            goto out;
+        }
+        (*corrupt)++;
+        printf("CORRUPT  %s on %s: %s\n", s->name, t->cfg->name, verr.msg);
+        lc_log_error("%s", verr.msg);
+        if (lc_ship_unmark(cfg->backup.spool_dir, s->name, t->cfg->name))
+            lc_log_info("the spool still holds '%s': the next 'lcbp3-backup ship' uploads it "
+                        "to target '%s' again", s->name, t->cfg->name);
+    }
+    rc = 0;
+out:
+    fflush(stdout);
+    lc_spool_list_done(&sets);
+    return rc;
+}
+
+int backup_verify(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
+{
+    size_t checked = 0, corrupt = 0;
+
+    if (cfg->n_targets == 0)
+        return lc_err_set(err, LC_E_CONFIG, "no [target.NAME] is configured in '%s': nothing "
+                          "to verify", cfg->path ? cfg->path : "the config");
+    if (opts->target && !lc_target_find(cfg, opts->target, err))
+        return -1;
+    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
+        struct lc_target *t = NULL;
+        int rc;
+
+        if (opts->target && strcmp(opts->target, cfg->targets[idx].name) != 0)
+            continue;
+        rc = lc_target_open(&cfg->targets[idx], &t, err);
+        if (rc == 0)
+            rc = verify_target(cfg, opts, t, &checked, &corrupt, err);
+        lc_target_free(t);
+        if (rc < 0)
+            return -1;
+    }
+    if (corrupt)
+        return lc_err_set(err, LC_E_DATA, "%zu of %zu sets on the targets are corrupt", corrupt,
+                          checked);
+    lc_log_info("lcbp3-backup verify end: %zu sets whole", checked);
+    return 0;
+}
