@@ -147,6 +147,23 @@ lc__stop_all() {
         pid=$(lc__pid_of "$name")
         [ -n "$pid" ] && lc__stop_pid "$pid" TERM 60
     done <"$LC_TMP/.servers"
+    lc__run_at_exit
+}
+
+# lc_at_exit CMD...: run CMD when the test ends, pass or fail (after the servers stop,
+# before the directory goes), e.g. lc_at_exit umount -l "$dir" for a mount the test made
+lc_at_exit() {
+    printf '%q ' "$@" >>"$LC_TMP/.at_exit"
+    printf '\n' >>"$LC_TMP/.at_exit"
+}
+
+lc__run_at_exit() {
+    [ -s "$LC_TMP/.at_exit" ] || return 0
+    local line
+    while IFS= read -r line; do
+        eval "$line" >/dev/null 2>&1 || true
+    done <"$LC_TMP/.at_exit"
+    : >"$LC_TMP/.at_exit"
 }
 
 lc__print_server_logs() {

@@ -111,10 +111,8 @@ static int ship_to(const struct lc_config *cfg, const struct backup_opts *opts, 
         o->stats.bytes_sent += one.bytes_sent;
         o->stats.bytes_read_back += one.bytes_read_back;
         o->stats.seconds += one.seconds;
-        if (rc < 0) {
-            lc_err_prefix(err, "shipping '%s'", s->name);
+        if (rc < 0)
             return -1;
-        }
         o->sets++;
         o->pending--;
         lc_format_size(s->size, size, sizeof(size));
@@ -171,7 +169,7 @@ int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts,
         goto out;
     if (failed) {
         if (failed > 1 || attempted > 1)
-            lc_err_prefix(err, "%zu of %zu targets failed, the first", failed, attempted);
+            lc_err_prefix(err, "%zu of %zu targets failed; the first", failed, attempted);
         if (!err->hint[0])
             lc_err_hint(err, "the sets stay in the spool '%s'; the next 'lcbp3-backup run' or "
                              "'lcbp3-backup ship' retries", cfg->backup.spool_dir);
