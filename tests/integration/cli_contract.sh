@@ -70,12 +70,19 @@ lc_assert_file_contains "$LC_ERR" "--kind 'hourly'"
 lc_expect_exit 64 -- lc_tool backup --config "$conf" run extra
 
 # commands not built yet: 70, never a fake success
-lc_expect_exit 70 -- lc_tool backup --config "$conf" ship
+lc_expect_exit 70 -- lc_tool backup --config "$conf" binlog
 lc_assert_file_contains "$LC_ERR" "not implemented yet"
+# ship and verify without a target configured: 78, saying so
+lc_expect_exit 78 -- lc_tool backup --config "$conf" ship
+lc_assert_file_contains "$LC_ERR" "no \[target.NAME\] is configured"
+lc_expect_exit 78 -- lc_tool backup --config "$conf" verify
+lc_expect_exit 64 -- lc_tool backup --config "$conf" verify --kind daily
+lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --target nowhere
+lc_assert_file_contains "$LC_ERR" "there is no \[target.nowhere\]"
 lc_expect_exit 70 -- lc_tool restore --config "$conf" db latest --until '2026-01-01 00:00:00'
 lc_assert_file_contains "$LC_ERR" "'--until' .*not implemented yet"
 lc_expect_exit 66 -- lc_tool restore --config "$conf" db latest
-lc_assert_file_contains "$LC_ERR" "no complete set in the spool"
+lc_assert_file_contains "$LC_ERR" "no complete set in the spool or on any target"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" db
 lc_assert_file_contains "$LC_ERR" "'db' needs a SET"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" redis latest --into x
