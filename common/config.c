@@ -351,6 +351,12 @@ static int resolve_secrets(struct lc_config *cfg, struct lc_err *err)
 
 static int check_consistency(const struct lc_config *cfg, struct lc_err *err)
 {
+    if (!cfg->backup.spool_dir && !cfg->backup.work_dir)
+        return lc_err_set(err, LC_E_CONFIG, "[backup] spool_dir is empty (sets are streamed to "
+                          "the targets) but work_dir is not set: dumps need a place to be staged");
+    if (!cfg->backup.spool_dir && cfg->n_targets == 0)
+        return lc_err_set(err, LC_E_CONFIG, "[backup] spool_dir is empty and no [target.NAME] "
+                          "is configured: sets would go nowhere");
     for (size_t idx = 0; idx < cfg->n_targets; idx++) {
         const char *v = cfg->targets[idx].verify;
 
@@ -538,6 +544,11 @@ struct lc_retention_cfg lc_config_target_retention(const struct lc_config *cfg,
     if (target->retention.min_keep >= 0)
         r.min_keep = target->retention.min_keep;
     return r;
+}
+
+const char *lc_config_work_dir(const struct lc_config *cfg)
+{
+    return cfg->backup.work_dir ? cfg->backup.work_dir : cfg->backup.spool_dir;
 }
 
 unsigned lc_config_threads(const struct lc_config *cfg)

@@ -74,7 +74,9 @@ enum lc_compression {
 };
 
 struct lc_backup_cfg {
-    char *spool_dir;          /* [/var/lib/lcbp3/spool] */
+    char *spool_dir;          /* [/var/lib/lcbp3/spool]; NULL (set empty): sets are streamed
+                               * straight to the targets */
+    char *work_dir;           /* where dumps are staged; NULL: spool_dir */
     enum lc_compression compression; /* [gzip] */
     int64_t compression_level;       /* [6] */
     int64_t threads;          /* [0 = auto: the number of online CPUs] */
@@ -164,6 +166,10 @@ void lc_config_print(const struct lc_config *cfg, FILE *out);
 /* The effective retention of a target: its own keys, else [retention]'s. */
 struct lc_retention_cfg lc_config_target_retention(const struct lc_config *cfg,
                                                    const struct lc_target_cfg *target);
+
+/* Where a run stages its dumps and a restore fetches sets: [backup] work_dir, else
+ * spool_dir (one of them is always set). */
+const char *lc_config_work_dir(const struct lc_config *cfg);
 
 /* Threads to use: [backup] threads, or the number of online CPUs for auto. */
 unsigned lc_config_threads(const struct lc_config *cfg);

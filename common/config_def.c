@@ -45,7 +45,8 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_REDIS, "db", LC_KEY_UINT, "0", 0, 15, ALL, RDS(db), "database number"},
     {LC_SEC_REDIS, "connect_timeout", LC_KEY_DURATION, "5s", 100, 3600 * 1000, ALL, RDS(connect_timeout_ms), "connect timeout"},
 
-    {LC_SEC_BACKUP, "spool_dir", LC_KEY_PATH, "/var/lib/lcbp3/spool", 0, 0, SHIP, BAK(spool_dir), "where sets are written before shipping"},
+    {LC_SEC_BACKUP, "spool_dir", LC_KEY_PATH, "/var/lib/lcbp3/spool", 0, 0, SHIP, BAK(spool_dir), "where sets are written before shipping; empty: stream sets straight to the targets"},
+    {LC_SEC_BACKUP, "work_dir", LC_KEY_PATH, NULL, 0, 0, SHIP, BAK(work_dir), "where dumps are staged before they go into a set (default: spool_dir)"},
     {LC_SEC_BACKUP, "compression", LC_KEY_COMPRESSION, "gzip", 0, 0, LC_TOOL_BACKUP, BAK(compression), "gzip or none"},
     {LC_SEC_BACKUP, "compression_level", LC_KEY_INT64, "6", 1, 12, LC_TOOL_BACKUP, BAK(compression_level), "1 (fast) .. 12 (small); 6 compares to gzip -6"},
     {LC_SEC_BACKUP, "threads", LC_KEY_THREADS, "auto", 0, 64, LC_TOOL_BACKUP | LC_TOOL_RESTORE, BAK(threads), "worker threads, or auto (one per CPU)"},

@@ -22,10 +22,9 @@
 
 #define COPY_BUF (1024 * 1024)
 
-/* The output side: every byte libarchive emits goes to the file and the hash. */
+/* The output side: every byte libarchive emits goes to the caller's sink and the hash. */
 struct tar_sink {
-    int fd;
-    const char *path;
+    const struct lc_set_sink *out;
     struct lc_sha256 *sha;
     uint64_t bytes;
     struct lc_err *err;
@@ -37,7 +36,7 @@ static la_ssize_t sink_write(struct archive *a, void *user, const void *data, si
     struct tar_sink *sink = user;
 
     (void)a;
-    if (lc_fs_write_all(sink->fd, data, len, sink->path, sink->err) < 0) {
+    if (sink->out->write(sink->out->ctx, data, len, sink->err) < 0) {
         sink->failed = 1;
         return -1;
     }
@@ -174,29 +173,20 @@ static int write_sidecar(const char *spool_dir, const char *set_name, const char
     return rc;
 }
 
-int lc_set_write(const char *spool_dir, struct lc_set_header *header,
-                 struct lc_member_list *members, uint64_t *out_size, struct lc_err *err)
+int lc_set_write_to(struct lc_set_header *header, struct lc_member_list *members,
+                    const struct lc_set_sink *out, char out_hex[65], uint64_t *out_size,
+                    struct lc_err *err)
 {
-    char *final_path = lc_xasprintf("%s/%s", spool_dir, header->set_name);
-    char *partial = lc_xasprintf("%s.partial", final_path);
-    struct tar_sink sink = {-1, partial, NULL, 0, err, 0};
+    struct tar_sink sink = {out, NULL, 0, err, 0};
     struct archive *a = NULL;
     char *buf = NULL;
     char *manifest = NULL;
     struct member_hasher hasher;
     int hasher_running = 0;
-    char hex[65];
-    int sidecar_written = 0;
     int rc = -1;
 
     memset(&hasher, 0, sizeof(hasher));
     hasher.members = members;
-
-    sink.fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (sink.fd < 0) {
-        lc_err_sys(err, LC_E_CANTCREAT, "cannot create '%s'", partial);
-        goto out;
-    }
     sink.sha = lc_sha256_new();
     a = archive_write_new();
     /* Block size 0: libarchive passes our 1 MiB buffers straight to the sink instead of
@@ -206,7 +196,7 @@ int lc_set_write(const char *spool_dir, struct lc_set_header *header,
         archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
         archive_write_open2(a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
-        archive_fail(a, &sink, partial, err);
+        archive_fail(a, &sink, header->set_name, err);
         goto out;
     }
     if (pthread_create(&hasher.thread, NULL, hash_members, &hasher) != 0) {
@@ -231,19 +221,10 @@ int lc_set_write(const char *spool_dir, struct lc_set_header *header,
         write_data(a, &sink, LC_MANIFEST_NAME, manifest, strlen(manifest), err) < 0)
         goto out;
     if (archive_write_close(a) != ARCHIVE_OK) {
-        archive_fail(a, &sink, partial, err);
+        archive_fail(a, &sink, header->set_name, err);
         goto out;
     }
-    lc_sha256_final_hex(sink.sha, hex);
-    if (fsync(sink.fd) < 0) {
-        lc_err_sys(err, LC_E_IO, "cannot fsync '%s'", partial);
-        goto out;
-    }
-    if (write_sidecar(spool_dir, header->set_name, hex, err) < 0)
-        goto out;
-    sidecar_written = 1;
-    if (lc_fs_publish(sink.fd, partial, final_path, err) < 0)
-        goto out;
+    lc_sha256_final_hex(sink.sha, out_hex);
     if (out_size)
         *out_size = sink.bytes;
     rc = 0;
@@ -254,8 +235,55 @@ out:
     }
     if (a)
         archive_write_free(a);
-    if (sink.fd >= 0)
-        close(sink.fd);
+    lc_sha256_free(sink.sha);
+    free(manifest);
+    free(buf);
+    return rc;
+}
+
+struct file_out {
+    int fd;
+    const char *path;
+};
+
+static int file_write(void *ctx, const void *data, size_t len, struct lc_err *err)
+{
+    const struct file_out *f = ctx;
+
+    return lc_fs_write_all(f->fd, data, len, f->path, err);
+}
+
+int lc_set_write(const char *spool_dir, struct lc_set_header *header,
+                 struct lc_member_list *members, uint64_t *out_size, struct lc_err *err)
+{
+    char *final_path = lc_xasprintf("%s/%s", spool_dir, header->set_name);
+    char *partial = lc_xasprintf("%s.partial", final_path);
+    struct file_out file = {-1, partial};
+    struct lc_set_sink out = {file_write, &file};
+    char hex[65];
+    int sidecar_written = 0;
+    int rc = -1;
+
+    file.fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (file.fd < 0) {
+        lc_err_sys(err, LC_E_CANTCREAT, "cannot create '%s'", partial);
+        goto out;
+    }
+    if (lc_set_write_to(header, members, &out, hex, out_size, err) < 0)
+        goto out;
+    if (fsync(file.fd) < 0) {
+        lc_err_sys(err, LC_E_IO, "cannot fsync '%s'", partial);
+        goto out;
+    }
+    if (write_sidecar(spool_dir, header->set_name, hex, err) < 0)
+        goto out;
+    sidecar_written = 1;
+    if (lc_fs_publish(file.fd, partial, final_path, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (file.fd >= 0)
+        close(file.fd);
     if (rc < 0) {
         (void)unlink(partial);
         if (sidecar_written) {
@@ -265,9 +293,6 @@ out:
             free(sidecar);
         }
     }
-    lc_sha256_free(sink.sha);
-    free(manifest);
-    free(buf);
     free(partial);
     free(final_path);
     return rc;

@@ -244,18 +244,45 @@ out:
 
 /* ---- operations ------------------------------------------------------------------ */
 
+int lc_ship_complete(struct lc_target *t, const char *set_name, uint64_t size, const char *hex,
+                     enum lc_verify verify, struct lc_progress *progress,
+                     struct lc_ship_stats *stats, struct lc_err *err)
+{
+    char *sidecar_name = lc_xasprintf("%s" SIDECAR_SUFFIX, set_name);
+    char *sidecar_text = lc_xasprintf("%s  %s\n", hex, set_name);
+    struct mem_source ms = {sidecar_text, strlen(sidecar_text), 0};
+    struct lc_target_source side = {mem_read, mem_rewind, &ms, (int64_t)strlen(sidecar_text)};
+    int rc = -1;
+
+    if (verify_object(t, set_name, size, hex, verify, progress, stats, err) < 0) {
+        if (err->status == LC_E_DATA) {
+            struct lc_err ignored = LC_ERR_INIT;
+
+            (void)lc_target_remove(t, set_name, &ignored);
+            lc_err_hint(err, "the bad copy was removed; the next 'lcbp3-backup ship' uploads "
+                             "it again. A target that corrupts data needs checking");
+        }
+        goto out;
+    }
+    if (lc_target_put(t, sidecar_name, &side, err) < 0)
+        goto out;
+    if (stats)
+        stats->bytes_sent += ms.len;
+    rc = 0;
+out:
+    free(sidecar_text);
+    free(sidecar_name);
+    return rc;
+}
+
 int lc_ship_set(struct lc_target *t, const char *spool_dir, const char *set_name,
                 enum lc_verify verify, struct lc_progress *progress,
                 struct lc_ship_stats *stats, struct lc_err *err)
 {
     char *set_path = lc_xasprintf("%s/%s", spool_dir, set_name);
-    char *sidecar_name = lc_xasprintf("%s" SIDECAR_SUFFIX, set_name);
-    char *sidecar_text = NULL;
     char *marker = NULL;
     struct file_source fs;
     struct lc_target_source src = {file_source_read, file_source_rewind, &fs, 0};
-    struct mem_source ms = {NULL, 0, 0};
-    struct lc_target_source side = {mem_read, mem_rewind, &ms, 0};
     struct timespec t0;
     struct stat st;
     char hex[65], stamp[32];
@@ -279,24 +306,8 @@ int lc_ship_set(struct lc_target *t, const char *spool_dir, const char *set_name
         goto out;
     if (stats)
         stats->bytes_sent += (uint64_t)st.st_size;
-    if (verify_object(t, set_name, (uint64_t)st.st_size, hex, verify, progress, stats, err) < 0) {
-        if (err->status == LC_E_DATA) {
-            struct lc_err ignored = LC_ERR_INIT;
-
-            (void)lc_target_remove(t, set_name, &ignored);
-            lc_err_hint(err, "the bad copy was removed; the next 'lcbp3-backup ship' uploads "
-                             "it again. A target that corrupts data needs checking");
-        }
+    if (lc_ship_complete(t, set_name, (uint64_t)st.st_size, hex, verify, progress, stats, err) < 0)
         goto out;
-    }
-    sidecar_text = lc_xasprintf("%s  %s\n", hex, set_name);
-    ms.data = sidecar_text;
-    ms.len = strlen(sidecar_text);
-    side.size = (int64_t)ms.len;
-    if (lc_target_put(t, sidecar_name, &side, err) < 0)
-        goto out;
-    if (stats)
-        stats->bytes_sent += ms.len;
     marker = marker_path(spool_dir, set_name, t->cfg->name);
     lc_format_utc(time(NULL), stamp, sizeof(stamp));
     if (lc_fs_write_atomic(marker, stamp, strlen(stamp), 0600, err) < 0)
@@ -308,8 +319,6 @@ out:
     if (fd >= 0)
         close(fd);
     free(marker);
-    free(sidecar_text);
-    free(sidecar_name);
     free(set_path);
     return rc;
 }
@@ -467,7 +476,9 @@ int lc_sets_print(const struct lc_config *cfg, const char *target, int json, FIL
     if (!target) {
         if (lc_spool_list(cfg->backup.spool_dir, &sets, err) < 0)
             return -1;
-        where = lc_xasprintf("the spool '%s'", cfg->backup.spool_dir);
+        where = cfg->backup.spool_dir ? lc_xasprintf("the spool '%s'", cfg->backup.spool_dir)
+                                      : lc_xstrdup("the spool (disabled: sets are streamed to "
+                                                   "the targets)");
     } else {
         if (lc_target_open_named(cfg, target, &t, err) < 0 ||
             lc_target_list_sets(t, &sets, &temps, err) < 0)

@@ -39,6 +39,15 @@ int lc_sidecar_parse(const char *text, size_t len, const char *where, char hex[6
 /* Whether "<spool>/<set>.shipped-<target>" exists. */
 int lc_ship_is_marked(const char *spool_dir, const char *set_name, const char *target);
 
+/*
+ * The second half of shipping, once `set_name` (size bytes, SHA-256 hex) was uploaded
+ * to t: verify it (a copy that does not match is removed: LC_E_DATA), then upload its
+ * sidecar, which makes the set complete there.
+ */
+int lc_ship_complete(struct lc_target *t, const char *set_name, uint64_t size, const char *hex,
+                     enum lc_verify verify, struct lc_progress *progress,
+                     struct lc_ship_stats *stats, struct lc_err *err);
+
 /* Drops that mark (a copy found corrupt there); 1 when there was one to drop. */
 int lc_ship_unmark(const char *spool_dir, const char *set_name, const char *target);
 

@@ -30,10 +30,10 @@ int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err
     struct lc_spool_list list = {NULL, 0};
     size_t cap = 0;
     struct dirent *ent;
-    DIR *d = opendir(dir);
+    DIR *d = dir ? opendir(dir) : NULL;
 
     if (!d) {
-        if (errno == ENOENT) {
+        if (!dir || errno == ENOENT) {
             *out = list;
             return 0;
         }

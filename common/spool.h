@@ -34,7 +34,7 @@ struct lc_spool_list {
     size_t len;
 };
 
-/* A missing directory is an empty list, not an error. */
+/* A missing directory (or dir NULL: the spool is disabled) is an empty list. */
 int lc_spool_list(const char *dir, struct lc_spool_list *out, struct lc_err *err);
 void lc_spool_list_done(struct lc_spool_list *list);
 

@@ -10,6 +10,8 @@
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/error.h"
+#include "common/manifest.h"
+#include "common/member.h"
 #include "common/set_name.h"
 #include "common/ship.h"
 #include "common/target.h"
@@ -69,6 +71,15 @@ int backup_apply_target_retention(const struct lc_config *cfg, struct lc_target 
  * is returned.
  */
 int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+
+/*
+ * Spool disabled: writes the set straight to every target (see ship_stream.h), then
+ * verifies each copy and uploads its sidecar; the same per-target reporting and metrics
+ * as backup_ship_all(). Fails when no target got the set whole.
+ */
+int backup_stream_set(const struct lc_config *cfg, const struct backup_opts *opts,
+                      struct lc_set_header *header, struct lc_member_list *members,
+                      uint64_t *out_size, struct lc_err *err);
 
 int backup_ship(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
 int backup_verify(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);

@@ -67,7 +67,8 @@ static void log_begin(const struct lc_config *cfg, const struct backup_opts *opt
 
     snprintf(details, sizeof(details),
              "kind %s, spool '%s', databases %s%s, redis %s%s, threads %u, gzip level %lld%s",
-             lc_set_kind_name(opts->kind), cfg->backup.spool_dir,
+             lc_set_kind_name(opts->kind),
+             cfg->backup.spool_dir ? cfg->backup.spool_dir : "none (streamed to the targets)",
              cfg->mariadb.databases ? cfg->mariadb.databases[0] : "-",
              lc_strv_len(cfg->mariadb.databases) > 1 ? ",..." : "",
              cfg->redis.nodes ? cfg->redis.nodes[0] : "-",
@@ -103,7 +104,7 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
         lc_err_set(err, LC_E_SOFTWARE, "cannot name a set for host '%s'", host);
         goto out;
     }
-    work_dir = lc_xasprintf("%s/%s%s", cfg->backup.spool_dir, LC_SPOOL_WORK_PREFIX, set_name);
+    work_dir = lc_xasprintf("%s/%s%s", lc_config_work_dir(cfg), LC_SPOOL_WORK_PREFIX, set_name);
     if (lc_fs_mkdir_p(work_dir, 0700, err) < 0)
         goto out;
     progress = lc_progress_new("backup", 0);
@@ -130,12 +131,19 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
     header.databases = opts->redis_only ? NULL : cfg->mariadb.databases;
     header.mariadb = opts->redis_only ? NULL : &mdb;
     header.redis = opts->db_only ? NULL : &rds;
-    if (lc_set_write(cfg->backup.spool_dir, &header, &members, &res->set_bytes, err) < 0) {
-        lc_err_prefix(err, "writing set '%s'", set_name);
-        goto out;
+    if (!cfg->backup.spool_dir) {
+        /* no spool: the set goes straight to the targets while it is written */
+        if (backup_stream_set(cfg, opts, &header, &members, &res->set_bytes, err) < 0)
+            goto out;
+        res->set_path = lc_xstrdup(set_name);
+    } else {
+        if (lc_set_write(cfg->backup.spool_dir, &header, &members, &res->set_bytes, err) < 0) {
+            lc_err_prefix(err, "writing set '%s'", set_name);
+            goto out;
+        }
+        res->set_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
     }
     res->write_seconds = lc_seconds_since(&t0) - res->dump_seconds;
-    res->set_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
     res->rows = mdb.rows;
     res->redis_keys = rds.keys;
     res->members = members.len + 1;
@@ -170,18 +178,24 @@ int backup_run(const struct lc_config *cfg, const struct backup_opts *opts, stru
     if (lc_lock_take(&lock, cfg->backup.lock_dir, BACKUP_LOCK_NAME, err) < 0)
         return -1; /* another run is working: its outcome, not ours, goes in the metrics */
     log_begin(cfg, opts, lc_config_threads(cfg));
-    if (lc_fs_mkdir_p(cfg->backup.spool_dir, 0700, err) < 0 ||
-        lc_spool_sweep(cfg->backup.spool_dir, err) < 0 || make_set(cfg, opts, &res, err) < 0)
+    if (lc_fs_mkdir_p(lc_config_work_dir(cfg), 0700, err) < 0 ||
+        lc_spool_sweep(lc_config_work_dir(cfg), err) < 0 ||
+        (cfg->backup.spool_dir && cfg->backup.work_dir &&
+         (lc_fs_mkdir_p(cfg->backup.spool_dir, 0700, err) < 0 ||
+          lc_spool_sweep(cfg->backup.spool_dir, err) < 0)) ||
+        make_set(cfg, opts, &res, err) < 0)
         goto out;
     /* The set is safe: a retention failure is reported but does not fail the backup. */
     if (backup_apply_retention(cfg, 0, NULL, NULL, err) < 0) {
         lc_log_warn("retention: %s, skipping", err->msg);
         lc_err_clear(err);
     }
-    /* the set is complete in the spool: print it even when a target then fails */
+    /* the set is complete in the spool (or on a target): print it even when a target
+     * then fails */
     printf("%s\n", res.set_path);
     fflush(stdout);
-    if (cfg->n_targets > 0 && !opts->no_ship && backup_ship_all(cfg, opts, err) < 0)
+    if (cfg->backup.spool_dir && cfg->n_targets > 0 && !opts->no_ship &&
+        backup_ship_all(cfg, opts, err) < 0)
         goto out;
     res.duration = lc_seconds_since(&t0);
     lc_format_size(res.set_bytes, size, sizeof(size));

@@ -19,7 +19,9 @@
 #include "common/metrics.h"
 #include "common/metrics_run.h"
 #include "common/progress.h"
+#include "common/set_writer.h"
 #include "common/ship.h"
+#include "common/ship_stream.h"
 #include "common/signals.h"
 #include "common/spool.h"
 #include "common/units.h"
@@ -127,6 +129,43 @@ static int ship_to(const struct lc_config *cfg, const struct backup_opts *opts, 
     return 0;
 }
 
+/* Records one target's failure: the first is the run's error (printed by main), the
+ * others are logged here. */
+static void target_failed(struct lc_err *terr, size_t *failed, struct lc_err *err)
+{
+    if ((*failed)++ == 0)
+        *err = *terr;
+    else
+        lc_log_error("%s", terr->msg);
+}
+
+/* After every target was tried: metrics, and the run's error when some failed. */
+static int targets_done(const struct lc_config *cfg, const struct target_outcome *outcomes,
+                        size_t attempted, size_t failed, struct lc_err *err)
+{
+    record_metrics(cfg, outcomes);
+    if (failed == 0)
+        return lc_check_interrupted(err);
+    if (failed > 1 || attempted > 1)
+        lc_err_prefix(err, "%zu of %zu targets failed; the first", failed, attempted);
+    if (!err->hint[0] && cfg->backup.spool_dir)
+        lc_err_hint(err, "the sets stay in the spool '%s'; the next 'lcbp3-backup run' or "
+                         "'lcbp3-backup ship' retries", cfg->backup.spool_dir);
+    else if (!err->hint[0])
+        lc_err_hint(err, "without a spool the set is lost for the targets that failed; the next "
+                         "'lcbp3-backup run' makes a new one");
+    return -1;
+}
+
+/* A target has everything it should: its retention, which never fails the run. */
+static void after_success(const struct lc_config *cfg, struct lc_target *t)
+{
+    struct lc_err terr = LC_ERR_INIT;
+
+    if (backup_apply_target_retention(cfg, t, 0, NULL, NULL, &terr) < 0)
+        lc_log_warn("retention on target '%s': %s, skipping", t->cfg->name, terr.msg);
+}
+
 int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err)
 {
     struct target_outcome *outcomes = lc_xcalloc(cfg->n_targets ? cfg->n_targets : 1,
@@ -150,35 +189,93 @@ int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts,
         o->attempted = 1;
         attempted++;
         if (lc_target_open(tc, &t, &terr) < 0 || ship_to(cfg, opts, t, &sets, o, &terr) < 0) {
-            /* the first failure is the run's error (printed by main); the others here */
-            if (failed++ == 0)
-                *err = terr;
-            else
-                lc_log_error("%s", terr.msg);
-            lc_target_free(t);
-            continue;
+            target_failed(&terr, &failed, err);
+        } else {
+            o->ok = 1;
+            shipped += o->sets;
+            after_success(cfg, t);
         }
-        o->ok = 1;
-        shipped += o->sets;
-        if (backup_apply_target_retention(cfg, t, 0, NULL, NULL, &terr) < 0)
-            lc_log_warn("retention on target '%s': %s, skipping", tc->name, terr.msg);
         lc_target_free(t);
     }
-    record_metrics(cfg, outcomes);
-    if (lc_check_interrupted(err) < 0 && failed == 0)
+    if (targets_done(cfg, outcomes, attempted, failed, err) < 0)
         goto out;
-    if (failed) {
-        if (failed > 1 || attempted > 1)
-            lc_err_prefix(err, "%zu of %zu targets failed; the first", failed, attempted);
-        if (!err->hint[0])
-            lc_err_hint(err, "the sets stay in the spool '%s'; the next 'lcbp3-backup run' or "
-                             "'lcbp3-backup ship' retries", cfg->backup.spool_dir);
-        goto out;
-    }
     lc_log_info("shipping: %zu set(s) shipped to %zu target(s)", shipped, attempted);
     rc = 0;
 out:
     lc_spool_list_done(&sets);
+    free(outcomes);
+    return rc;
+}
+
+int backup_stream_set(const struct lc_config *cfg, const struct backup_opts *opts,
+                      struct lc_set_header *header, struct lc_member_list *members,
+                      uint64_t *out_size, struct lc_err *err)
+{
+    struct target_outcome *outcomes = lc_xcalloc(cfg->n_targets, sizeof(*outcomes));
+    struct lc_target **open = lc_xcalloc(cfg->n_targets, sizeof(*open));
+    enum lc_verify *verify = lc_xcalloc(cfg->n_targets, sizeof(*verify));
+    struct lc_err *errs = lc_xcalloc(cfg->n_targets, sizeof(*errs));
+    size_t *which = lc_xcalloc(cfg->n_targets, sizeof(*which));
+    struct lc_ship_stream *stream = NULL;
+    struct lc_set_sink sink = {lc_ship_stream_write, NULL};
+    size_t n = 0, failed = 0;
+    uint64_t size = 0;
+    char hex[65];
+    int reported = 0;
+    int rc = -1;
+
+    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
+        struct lc_err terr = LC_ERR_INIT;
+
+        outcomes[idx].attempted = 1;
+        if (lc_target_open(&cfg->targets[idx], &open[n], &terr) < 0) {
+            target_failed(&terr, &failed, err);
+            continue;
+        }
+        verify[n] = verify_mode(opts, &cfg->targets[idx]);
+        which[n++] = idx;
+    }
+    if (n == 0) {
+        lc_err_prefix(err, "no target to stream '%s' to", header->set_name);
+        goto out;
+    }
+    if (lc_ship_stream_start(open, n, header->set_name, &stream, err) < 0)
+        goto out;
+    sink.ctx = stream;
+    if (lc_set_write_to(header, members, &sink, hex, &size, err) < 0) {
+        lc_ship_stream_abort(stream);
+        lc_err_prefix(err, "streaming '%s'", header->set_name);
+        goto out;
+    }
+    (void)lc_ship_stream_finish(stream, hex, size, verify, errs);
+    for (size_t k = 0; k < n; k++) {
+        struct target_outcome *o = &outcomes[which[k]];
+
+        if (errs[k].status != LC_OK) {
+            target_failed(&errs[k], &failed, err);
+            continue;
+        }
+        o->ok = 1;
+        o->sets = 1;
+        o->stats.bytes_sent = size;
+        lc_log_info("streamed '%s' to target '%s': %llu bytes, verified (%s)", header->set_name,
+                    open[k]->cfg->name, (unsigned long long)size,
+                    verify[k] == LC_VERIFY_FULL ? "size and SHA-256 read back" : "size");
+        after_success(cfg, open[k]);
+    }
+    if (out_size)
+        *out_size = size;
+    rc = targets_done(cfg, outcomes, cfg->n_targets, failed, err);
+    reported = 1;
+out:
+    if (!reported)
+        record_metrics(cfg, outcomes);
+    for (size_t k = 0; k < n; k++)
+        lc_target_free(open[k]);
+    free(which);
+    free(errs);
+    free(verify);
+    free(open);
     free(outcomes);
     return rc;
 }

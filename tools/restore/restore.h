@@ -50,6 +50,10 @@ void restore_opts_done(struct restore_opts *opts);
 int restore_find_source(const struct lc_config *cfg, const struct restore_opts *opts,
                         char **out_path, struct lc_err *err);
 
+/* Frees a path from restore_find_source(); a set it fetched into the work directory
+ * because the spool is disabled is removed again (it would otherwise pile up there). */
+void restore_release_source(const struct lc_config *cfg, char *path);
+
 /* 1 when `path` ends with `suffix`. */
 int restore_has_suffix(const char *path, const char *suffix);
 

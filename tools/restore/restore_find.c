@@ -7,13 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/progress.h"
 #include "common/ship.h"
 #include "common/spool.h"
 #include "tools/restore/restore.h"
+
+/* A set fetched from a target when there is no spool: <work_dir>/.work-fetch-<pid>/ */
+#define FETCH_DIR_PREFIX LC_SPOOL_WORK_PREFIX "fetch-"
 
 int restore_has_suffix(const char *path, const char *suffix)
 {
@@ -92,15 +97,27 @@ static int search_targets(const struct lc_config *cfg, const struct restore_opts
         struct lc_target *t = NULL;
         struct lc_progress *progress = lc_progress_new("fetch", best->size);
 
-        lc_log_info("fetching '%s' from target '%s' into the spool '%s'", best_name,
-                    best_target->name, cfg->backup.spool_dir);
+        /* without a spool, a private directory that the next backup run would sweep if
+         * this restore were killed */
+        char *dir = cfg->backup.spool_dir
+                        ? lc_xstrdup(cfg->backup.spool_dir)
+                        : lc_xasprintf("%s/%s%ld", lc_config_work_dir(cfg), FETCH_DIR_PREFIX,
+                                       (long)getpid());
+
+        lc_log_info("fetching '%s' from target '%s' into '%s'", best_name, best_target->name, dir);
         rc = lc_target_open(best_target, &t, err);
         if (rc == 0)
-            rc = lc_target_fetch_set(t, best_name, cfg->backup.spool_dir, progress, err);
+            rc = lc_target_fetch_set(t, best_name, dir, progress, err);
         lc_progress_free(progress);
         lc_target_free(t);
         if (rc == 0)
-            *out_path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, best_name);
+            *out_path = lc_xasprintf("%s/%s", dir, best_name);
+        else if (!cfg->backup.spool_dir) {
+            struct lc_err ignored = LC_ERR_INIT;
+
+            (void)lc_fs_remove_tree(dir, &ignored);
+        }
+        free(dir);
         goto out;
     }
     if (spool_best) {
@@ -121,6 +138,21 @@ out:
     free(best_name);
     lc_spool_list_done(&found_sets);
     return rc;
+}
+
+void restore_release_source(const struct lc_config *cfg, char *path)
+{
+    const char *mark = path ? strstr(path, "/" FETCH_DIR_PREFIX) : NULL;
+
+    if (mark && !cfg->backup.spool_dir) {
+        char *dir = lc_fs_dirname(path);
+        struct lc_err ignored = LC_ERR_INIT;
+
+        if (lc_fs_remove_tree(dir, &ignored) < 0)
+            lc_log_warn("%s, skipping", ignored.msg);
+        free(dir);
+    }
+    free(path);
 }
 
 int restore_find_source(const struct lc_config *cfg, const struct restore_opts *opts,

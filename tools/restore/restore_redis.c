@@ -386,6 +386,6 @@ int restore_redis(const struct lc_config *cfg, const struct restore_opts *opts, 
 out:
     lc_set_reader_close(&set);
     lc_lock_release(&lock);
-    free(path);
+    restore_release_source(cfg, path);
     return rc;
 }

@@ -63,6 +63,6 @@ int restore_set(const struct lc_config *cfg, const struct restore_opts *opts, st
 out:
     lc_set_reader_close(&set);
     lc_lock_release(&lock);
-    free(path);
+    restore_release_source(cfg, path);
     return rc;
 }
