@@ -244,6 +244,32 @@ out:
 
 /* ---- operations ------------------------------------------------------------------ */
 
+/* Where the target tells its free space, a set that cannot fit is not started. */
+static int check_room(struct lc_target *t, uint64_t size, struct lc_err *err)
+{
+    uint64_t avail = 0;
+    char need[32], have[32];
+    int known = lc_target_free_space(t, &avail, err);
+
+    if (known < 0) {
+        /* a target that is down: the upload would only wait out the same retries */
+        if (lc_target_retryable(err))
+            return -1;
+        lc_err_clear(err); /* the upload will say what is wrong, if anything */
+        return 0;
+    }
+    if (!known || avail >= size)
+        return 0;
+    lc_format_size(size, need, sizeof(need));
+    lc_format_size(avail, have, sizeof(have));
+    lc_err_set(err, LC_E_IO, "target '%s' has %s free, the set needs %s", t->cfg->name, have,
+               need);
+    lc_err_hint(err, "free space there or lower its retention (keep_days, keep_daily, ...); "
+                     "'lcbp3-backup prune --dry-run --target %s' shows what would go",
+               t->cfg->name);
+    return -1;
+}
+
 int lc_ship_complete(struct lc_target *t, const char *set_name, uint64_t size, const char *hex,
                      enum lc_verify verify, struct lc_progress *progress,
                      struct lc_ship_stats *stats, struct lc_err *err)
@@ -297,6 +323,8 @@ int lc_ship_set(struct lc_target *t, const char *spool_dir, const char *set_name
         lc_err_sys(err, errno == ENOENT ? LC_E_NOINPUT : LC_E_IO, "cannot open '%s'", set_path);
         goto out;
     }
+    if (check_room(t, (uint64_t)st.st_size, err) < 0)
+        goto out;
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     lc_target_source_fd(&fs.fd, fd, (int64_t)st.st_size, &fs.inner);
     fs.progress = progress;
