@@ -114,6 +114,12 @@ lc_expect_exit 0 -- lc_tool backup --config "$conf" ship
 lc_assert_file_contains "$LC_ERR" "shipped '$name2' to target 'nas'"
 cmp "$set2" "$nas/$name2" || lc_fail "ship did not repair the corrupt copy"
 lc_expect_exit 0 -- lc_tool backup --config "$conf" verify
+# a truncated copy: even --verify size sees it against the spool's copy
+truncate -s -1 "$nas/$name2"
+lc_expect_exit 65 -- lc_tool backup --config "$conf" verify --verify size
+lc_assert_file_contains "$LC_OUT" "^CORRUPT +$name2 on nas: .* is [0-9]+ bytes, [0-9]+ were expected"
+lc_expect_exit 0 -- lc_tool backup --config "$conf" ship
+lc_expect_exit 0 -- lc_tool backup --config "$conf" verify
 
 # --- a full target: 74, a hint, nothing under the final name, no temporary left ------
 full="$LC_TMP/full"

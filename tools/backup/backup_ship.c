@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/lock.h"
@@ -301,6 +302,22 @@ int backup_ship(const struct lc_config *cfg, const struct backup_opts *opts, str
     return rc;
 }
 
+/* The size of the spool's copy of a set, 0 when the spool does not hold it. */
+static uint64_t spool_size(const struct lc_config *cfg, const char *set_name)
+{
+    struct stat st;
+    char *path;
+    uint64_t size = 0;
+
+    if (!cfg->backup.spool_dir)
+        return 0;
+    path = lc_xasprintf("%s/%s", cfg->backup.spool_dir, set_name);
+    if (stat(path, &st) == 0)
+        size = (uint64_t)st.st_size;
+    free(path);
+    return size;
+}
+
 /* Checks every complete set on one target; corrupt ones are counted, and their spool
  * marker dropped so that the next ship uploads them again. */
 static int verify_target(const struct lc_config *cfg, const struct backup_opts *opts,
@@ -324,7 +341,8 @@ static int verify_target(const struct lc_config *cfg, const struct backup_opts *
             continue;
         }
         progress = lc_progress_new(s->name, s->size);
-        vrc = lc_target_verify_set(t, s->name, 0, NULL, verify, progress, NULL, &verr);
+        vrc = lc_target_verify_set(t, s->name, spool_size(cfg, s->name), NULL, verify, progress,
+                                   NULL, &verr);
         lc_progress_free(progress);
         (*checked)++;
         if (vrc == 0) {
