@@ -393,6 +393,6 @@ int backup_verify(const struct lc_config *cfg, const struct backup_opts *opts, s
     if (corrupt)
         return lc_err_set(err, LC_E_DATA, "%zu of %zu sets on the targets are corrupt", corrupt,
                           checked);
-    lc_log_info("lcbp3-backup verify end: %zu sets whole", checked);
+    lc_log_info("lcbp3-backup verify end: %zu set(s) whole", checked);
     return 0;
 }
