@@ -123,7 +123,8 @@ char *lc_webdav_percent_decode(const char *s, size_t len)
 {
     struct lc_buf b = LC_BUF_INIT;
 
-    lc_buf_reserve(&b, len + 1);
+    lc_buf_reserve(&b, len);
+    b.data[0] = '\0';
     for (size_t idx = 0; idx < len; idx++) {
         int hi, lo;
 
@@ -189,7 +190,7 @@ static int decode_text(struct parser *x, struct lc_buf *b, const char *s, size_t
         if (!semi)
             return fail(x, "'&' that starts no entity reference");
         n = (size_t)(semi - amp - 1);
-        if (n >= 2 && amp[1] == '#') {
+        if (n >= 1 && amp[1] == '#') {
             int hex = amp[2] == 'x';
             unsigned long cp = 0;
             const char *d = amp + 2 + hex;
@@ -395,12 +396,10 @@ static int end_capture(struct parser *x, enum el id, enum el parent)
         free(x->ps.quota);
         x->ps.quota = lc_xstrdup(s);
         return 0;
-    case EL_LASTMOD:
+    default: /* EL_LASTMOD, the one other element whose text is kept */
         /* an unreadable date is not worth failing a listing: the time stays unknown */
         t = curl_getdate(s, NULL);
         x->ps.mtime = t > 0 ? t : 0;
-        return 0;
-    default:
         return 0;
     }
 }
@@ -675,7 +674,13 @@ int lc_webdav_xml_parse(const char *xml, size_t len, struct lc_webdav_multistatu
     x.start = x.p = xml;
     x.end = xml + len;
     x.err = err;
-    rc = scan(&x);
+    x.p = memchr(xml, '\0', len);
+    if (x.p) {
+        rc = fail(&x, "a NUL byte, which XML never holds");
+    } else {
+        x.p = xml;
+        rc = scan(&x);
+    }
     x.depth = 0;
     pop_ns(&x);
     lc_buf_done(&x.text);
