@@ -676,13 +676,14 @@ static int webdav_list(struct lc_target *t, const char *dir, struct lc_target_ob
     struct lc_webdav_multistatus ms = {NULL, 0};
     char *url = url_of(w, dir, 1);
     char *self = lc_xasprintf("%s%s%s", w->base_path, *dir ? "/" : "", dir);
-    char *what = lc_xasprintf("listing of '%s'", *dir ? dir : "/");
     size_t self_len = strlen(self);
+    char *what;
     int missing = 0;
     int rc = -1;
 
     while (self_len > 0 && self[self_len - 1] == '/')
         self[--self_len] = '\0';
+    what = lc_xasprintf("listing of '%s'", *self ? self : "/");
     if (propfind(w, url, "1", props_object, what, &ms, &missing, err) < 0)
         goto out;
     for (size_t idx = 0; idx < ms.len; idx++) {

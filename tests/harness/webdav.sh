@@ -8,6 +8,7 @@
 #
 # Files of instance NAME (default webdav), all in $LC_TMP/NAME:
 #   httpd.conf  port  server.log (the error log)  server.pid (the parent apache)
+#   access.log  "METHOD /path STATUS te=Transfer-Encoding len=Content-Length" a request
 #   tls/        ca.pem ca.key server.pem server.key (root only)
 #   users       htpasswd (or htdigest) file, readable by the worker user
 #   lock/       DAVLockDB
@@ -36,8 +37,9 @@ lc__webdav_export() { # NAME
     WEBDAV_PASSWORD_FILE=$LC_TMP/secrets/webdav.password
     WEBDAV_PID=$(lc__pid_of "$1")
     WEBDAV_LOG=$d/server.log
+    WEBDAV_ACCESS_LOG=$d/access.log
     export WEBDAV_NAME WEBDAV_DIR WEBDAV_PORT WEBDAV_ROOT WEBDAV_URL WEBDAV_CA WEBDAV_USER \
-        WEBDAV_PASSWORD_FILE WEBDAV_PID WEBDAV_LOG
+        WEBDAV_PASSWORD_FILE WEBDAV_PID WEBDAV_LOG WEBDAV_ACCESS_LOG
 }
 
 # lc__webdav_tls DIR: a private CA and a certificate for 127.0.0.1 signed by it (once)
@@ -105,6 +107,9 @@ PidFile "$d/httpd.pid"
 DefaultRuntimeDir "$d"
 ErrorLog "$d/server.log"
 LogLevel warn
+# method, path, status, how the body came: for tests that assert the request sequence
+LogFormat "%m %U %>s te=%{Transfer-Encoding}i len=%{Content-Length}i" lc
+CustomLog "$d/access.log" lc
 Timeout 30
 KeepAlive On
 StartServers 1
