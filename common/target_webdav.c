@@ -581,13 +581,17 @@ out:
     return rc;
 }
 
-/* Best effort, bounded: a failed upload's temporary object goes. */
+/*
+ * Best effort, bounded by `timeout` as a whole: a failed upload's temporary object goes,
+ * after SIGTERM too (which is why this request alone does not stop on a signal).
+ */
 static void discard_temp(struct webdav *w, const char *url)
 {
     struct lc_err ignored = LC_ERR_INIT;
     long status = 0;
     CURL *c = begin(w, "DELETE", url);
 
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)w->http.cfg->timeout_ms);
     (void)perform(w, "removal of the temporary object", &status, &ignored);
 }

@@ -264,6 +264,8 @@ lc_kill_webdav() {
     if [ -n "$pid" ]; then
         read -r -a tree <<<"$(lc__webdav_tree "$pid")"
         kill -KILL "${tree[@]}" 2>/dev/null || true
+        # reap the parent (our child) quietly: no "Killed" line from bash in the test output
+        { wait "$pid"; } 2>/dev/null || true
         for p in "${tree[@]}"; do
             lc__wait_dead "$p" 10 || lc_fail "apache process $p survived SIGKILL"
         done

@@ -7,7 +7,8 @@
 # that cannot be rewound. Faults: a wrong password (77), no ca_file against the private
 # CA (77, naming the certificate), a server that is down (69 after the retry), a full
 # DAV disk (74, nothing under the final name), apache SIGKILLed mid-upload and a stalled
-# (SIGSTOPped) apache: nothing under the final name, a bounded end with 69.
+# (SIGSTOPped) apache: nothing under the final name, a bounded end with 69; SIGTERM
+# mid-upload: 75, the temporary object removed.
 # lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
@@ -85,6 +86,10 @@ p 0 dav list "a"
 lc_assert_eq "" "$(cat "$LC_OUT")" "listing of 'a' (only a sub-collection)"
 p 0 dav list "no/such dir"
 lc_assert_eq "" "$(cat "$LC_OUT")" "listing of a missing collection"
+
+p 66 dav get missing.bin "$data/missing"
+lc_assert_file_contains "$LC_ERR" "error: target 'dav': download of 'missing.bin': HTTP 404"
+lc_assert_eq 0 "$(stat -c %s "$data/missing")" "bytes of an error page written to the sink"
 
 # --- stat, df -------------------------------------------------------------------------
 p 0 dav stat "a/b c/x+y z.bin"
@@ -169,10 +174,30 @@ lc_assert_eq 69 "$LC_RC" "exit of the killed upload"
 lc_assert_file_contains "$LC_TMP/run/slow.err" "upload of 'slow.bin'"
 [ ! -e "$sets/slow.bin" ] || lc_fail "a killed upload left an object under the final name"
 lc_assert_eq "" "$(temps)" "temporary objects left after the kill"
+# what a killed apache leaves is its own spool file (mod_dav_fs writes a PUT body to
+# .davfs.tmpXXXXXX and renames it at the end): never a name the driver or a reader uses
+find "$sets" -maxdepth 1 -name '.davfs.tmp*' -delete
 
-# --- a stalled server: a bounded end with 69 -----------------------------------------------
+# --- SIGTERM mid-upload: 75, nothing under the final name, the temporary object gone ---
 lc_start_webdav
 write_conf
+"${bg[@]}" "$probe_bin" "$conf" slow put term.bin "$data/slow" </dev/null >"$LC_TMP/run/term.out" 2>"$LC_TMP/run/term.err" &
+LC_BG_PID=$!
+for ((i = 0; i < 300; i++)); do
+    [ -n "$(find "$sets" -maxdepth 1 -name '.davfs.tmp*' -size +64k 2>/dev/null)" ] && break
+    lc__alive "$LC_BG_PID" || break
+    sleep 0.1
+done
+lc__alive "$LC_BG_PID" || { cat "$LC_TMP/run/term.err" >&2; lc_fail "the slow upload ended before SIGTERM"; }
+kill -TERM "$LC_BG_PID"
+lc_bg_wait 60
+lc_assert_eq 75 "$LC_RC" "exit of an upload interrupted by SIGTERM"
+lc_assert_file_contains "$LC_TMP/run/term.err" "upload of 'term.bin': interrupted by signal 15"
+[ ! -e "$sets/term.bin" ] || lc_fail "an interrupted upload left an object under the final name"
+lc_assert_file_contains "$WEBDAV_ACCESS_LOG" "^DELETE /dav/sets/\.term\.bin\.partial-[^ ]* 404"
+lc_assert_eq "" "$(temps)" "temporary objects left after SIGTERM"
+
+# --- a stalled server: a bounded end with 69 -----------------------------------------------
 lc_signal_webdav STOP
 start=$SECONDS
 p '!0' stall put stalled.bin "$data/small"
