@@ -25,6 +25,11 @@ lc_start_webdav
 sets="$WEBDAV_ROOT/sets"
 
 (umask 077 && echo not-the-password >"$LC_TMP/secrets/wrong.password")
+# a CA that did not sign the server's certificate
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=another CA" \
+    -keyout "$LC_TMP/other-ca.key" -out "$LC_TMP/other-ca.pem" >/dev/null 2>&1 ||
+    lc_fail "cannot make a second CA"
+
 # every target of this test, for the instance running now (its port may change on restart)
 write_conf() {
     local -a args=()
@@ -34,13 +39,16 @@ write_conf() {
     mapfile -t -O "${#args[@]}" args < <(lc_webdav_target_args stall sets)
     mapfile -t -O "${#args[@]}" args < <(lc_webdav_target_args bad sets)
     mapfile -t -O "${#args[@]}" args < <(lc_webdav_target_args noca sets | grep -v '\.ca_file=')
+    mapfile -t -O "${#args[@]}" args < <(lc_webdav_target_args otherca sets)
+    mapfile -t -O "${#args[@]}" args < <(lc_webdav_target_args nopw sets | grep -v '\.password_file=')
     lc_write_config "$conf" --redis none --mariadb none "${args[@]}" \
         target.dav.retries=1 target.dav.timeout=10s \
         target.full.retries=1 target.full.timeout=10s \
         target.slow.retries=1 target.slow.timeout=10s target.slow.bwlimit=256K \
         target.stall.retries=1 target.stall.timeout=2s \
         target.bad.retries=1 target.bad.password_file="$LC_TMP/secrets/wrong.password" \
-        target.noca.retries=1
+        target.noca.retries=1 target.otherca.ca_file="$LC_TMP/other-ca.pem" \
+        target.inurl.url="https://lcbp3:secret@127.0.0.1:$WEBDAV_PORT/dav"
 }
 write_conf
 
@@ -133,7 +141,16 @@ p 77 bad list
 p 77 noca stat big.bin
 lc_assert_file_contains "$LC_ERR" "error: target 'noca': stat of 'big.bin': .*certificate"
 lc_assert_file_contains "$LC_ERR" "hint: set ca_file in \[target\.noca\]"
+p 77 otherca list
+lc_assert_file_contains "$LC_ERR" "error: target 'otherca': listing of '/dav/sets': .*certificate"
+lc_assert_file_contains "$LC_ERR" "hint: the server's certificate is not signed by the CA in ca_file '.*other-ca.pem' of \[target\.otherca\]"
 [ ! -e "$sets/refused.bin" ] || lc_fail "a refused upload landed"
+# keys the driver refuses when it opens the target: 78
+p 78 inurl list
+lc_assert_file_contains "$LC_ERR" "error: \[target\.inurl\]: url must not hold a user or password"
+lc_assert_file_not_contains "$LC_ERR" "secret"
+p 78 nopw list
+lc_assert_file_contains "$LC_ERR" "error: \[target\.nopw\]: user 'lcbp3' is set but password_file is not"
 
 # --- a full DAV disk: 74, nothing under the final name ---------------------------------
 lc_webdav_full_disk full 1m
