@@ -79,10 +79,13 @@ lc_assert_file_contains "$WEBDAV_ACCESS_LOG" "^MKCOL /dav/sets/a/b c/ 409"
 lc_assert_file_contains "$WEBDAV_ACCESS_LOG" "^MKCOL /dav/sets/a/ 201"
 lc_assert_file_contains "$WEBDAV_ACCESS_LOG" "^MKCOL /dav/sets/a/b c/ 201"
 p 0 dav put "a/b c/second.bin" "$data/big"
+p 0 dav put "a/b c/ชุด&<'%41>.bin" "$data/small"  # UTF-8, XML and URL specials
+cmp "$data/small" "$sets/a/b c/ชุด&<'%41>.bin" || lc_fail "object with special characters differs"
 now=$(date +%s)
 p 0 dav list "a/b c"
 lc_assert_eq "second.bin $(stat -c %s "$data/big")
-x+y z.bin 13" "$(sed 's/ [0-9]*$//' "$LC_OUT" | sort)" "listing of 'a/b c'"
+x+y z.bin 13
+ชุด&<'%41>.bin 13" "$(sed 's/ [0-9]*$//' "$LC_OUT" | LC_ALL=C sort)" "listing of 'a/b c'"
 while read -r line; do
     mt=${line##* }
     [ $((now - mt)) -ge -5 ] && [ $((now - mt)) -le 300 ] || lc_fail "listed time $mt is not about now ($now): $line"
