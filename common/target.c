@@ -5,6 +5,7 @@
 #include "common/target.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,23 @@ static const struct lc_target_ops *driver_for(const char *url)
     return NULL;
 }
 
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+/* random() feeds temporary names and backoff jitter: different in every process */
+static void seed_random(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    srandom((unsigned)now.tv_nsec ^ (unsigned)now.tv_sec ^ ((unsigned)getpid() << 16));
+}
+
 int lc_target_open(const struct lc_target_cfg *cfg, struct lc_target **out, struct lc_err *err)
 {
     const struct lc_target_ops *ops = driver_for(cfg->url);
     struct lc_target *t;
 
+    pthread_once(&seed_once, seed_random);
     if (!ops) {
         char *shown = lc_http_redact_url(cfg->url);
 
