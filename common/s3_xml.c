@@ -129,7 +129,7 @@ static int entity(struct walker *w)
     if (!semi)
         return bad(w, "an unterminated '&' reference");
     len = (size_t)(semi - s);
-    if (len > 1 && s[0] == '#') {
+    if (len >= 1 && s[0] == '#') {
         int hex = s[1] == 'x';
         unsigned long cp = 0;
         const char *d = s + 1 + hex;
@@ -463,12 +463,8 @@ static int upload_start(struct walker *w, void *ctx)
 {
     struct upload_doc *d = ctx;
 
-    if (w->depth == 1) {
+    if (w->depth == 1)
         d->root_ok = is(w, 1, "InitiateMultipartUploadResult");
-        if (!d->root_ok)
-            return lc_err_set(w->err, LC_E_DATA, "the answer is not an "
-                              "InitiateMultipartUploadResult");
-    }
     return 0;
 }
 
@@ -476,7 +472,7 @@ static int upload_end(struct walker *w, void *ctx)
 {
     struct upload_doc *d = ctx;
 
-    if (w->depth == 2 && is(w, 2, "UploadId")) {
+    if (w->depth == 2 && d->root_ok && is(w, 2, "UploadId")) {
         free(d->upload_id);
         d->upload_id = text_dup(w);
     }
@@ -490,6 +486,10 @@ int lc_s3_xml_upload_id(const char *xml, size_t len, char **out, struct lc_err *
 
     if (walk(&w, xml, len) < 0)
         goto fail;
+    if (!d.root_ok) {
+        lc_err_set(err, LC_E_DATA, "the answer is not an InitiateMultipartUploadResult");
+        goto fail;
+    }
     if (!d.upload_id || !*d.upload_id) {
         lc_err_set(err, LC_E_DATA, "the InitiateMultipartUploadResult has no UploadId");
         goto fail;
@@ -504,6 +504,7 @@ fail:
 /* ---- ListBucketResult (ListObjectsV2) ---- */
 
 struct list_doc {
+    int root_ok;
     struct lc_s3_list_page page;
     size_t cap;
     char *key;                /* of the <Contents> being read */
@@ -519,9 +520,11 @@ static int parse_u64(const char *s, uint64_t *out)
     if (!*s)
         return -1;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+        uint64_t digit = (uint64_t)(*s - '0');
+
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - digit) / 10)
             return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
+        v = v * 10 + digit;
     }
     *out = v;
     return 0;
@@ -531,8 +534,10 @@ static int list_start(struct walker *w, void *ctx)
 {
     struct list_doc *d = ctx;
 
-    if (w->depth == 1 && !is(w, 1, "ListBucketResult"))
-        return lc_err_set(w->err, LC_E_DATA, "the answer is not a ListBucketResult");
+    if (w->depth == 1)
+        d->root_ok = is(w, 1, "ListBucketResult");
+    if (!d->root_ok)
+        return 0;
     if (w->depth == 2 && is(w, 2, "Contents")) {
         free(d->key);
         d->key = NULL;
@@ -548,6 +553,8 @@ static int list_end(struct walker *w, void *ctx)
     struct list_doc *d = ctx;
     const char *text = w->text.data ? w->text.data : "";
 
+    if (!d->root_ok)
+        return 0;
     if (w->depth == 2 && is(w, 2, "IsTruncated")) {
         if (strcmp(text, "true") == 0)
             d->page.truncated = 1;
@@ -595,7 +602,8 @@ int lc_s3_xml_list(const char *xml, size_t len, struct lc_s3_list_page *out,
     struct walker w = {.on_start = list_start, .on_end = list_end, .ctx = &d, .err = err};
 
     memset(&d, 0, sizeof(d));
-    if (walk(&w, xml, len) < 0) {
+    if (walk(&w, xml, len) < 0 ||
+        (!d.root_ok && lc_err_set(err, LC_E_DATA, "the answer is not a ListBucketResult"))) {
         free(d.key);
         lc_s3_list_page_done(&d.page);
         return -1;
