@@ -395,27 +395,30 @@ static int s3_fail(const struct s3_target *st, const struct s3_req *rq, const ch
         detail = e.message && *e.message ? lc_xasprintf("%s: %s", e.code, e.message)
                                          : lc_xstrdup(e.code);
     }
-    if (rq->status >= 200 && rq->status < 300)
+    if (rq->status >= 200 && rq->status < 300 && detail)
         lc_err_set(err, LC_E_UNAVAILABLE, "%s: HTTP %ld with an error: %s", what, rq->status,
-                   detail ? detail : "?");
+                   detail);
+    else if (rq->status >= 200 && rq->status < 300)
+        lc_err_set(err, LC_E_UNAVAILABLE, "%s: HTTP %ld with an answer that is not the one "
+                   "expected", what, rq->status);
     else
         lc_http_check_status(rq->status, what, detail, err);
 
     if (strcmp(code, "SignatureDoesNotMatch") == 0) {
         err->status = LC_E_NOPERM;
         lc_err_hint(err, "the secret key in secret_key_file of [target.%s] does not belong to "
-                    "the access key '%s'", tname, st->access_key);
+                    "the access key in its access_key_file", tname);
     } else if (strcmp(code, "InvalidAccessKeyId") == 0) {
         err->status = LC_E_NOPERM;
-        lc_err_hint(err, "the server does not know the access key '%s' (access_key_file of "
-                    "[target.%s])", st->access_key, tname);
+        lc_err_hint(err, "the server does not know the access key in access_key_file of "
+                    "[target.%s]", tname);
     } else if (strcmp(code, "AccessDenied") == 0 || strcmp(code, "AllAccessDisabled") == 0 ||
                strcmp(code, "AccountProblem") == 0 || strcmp(code, "InvalidToken") == 0 ||
                strcmp(code, "ExpiredToken") == 0) {
         err->status = LC_E_NOPERM;
-        lc_err_hint(err, "the key '%s' needs s3:PutObject, s3:GetObject, s3:DeleteObject, "
-                    "s3:ListBucket and s3:AbortMultipartUpload on bucket '%s'", st->access_key,
-                    st->bucket);
+        lc_err_hint(err, "the key of [target.%s] needs s3:PutObject, s3:GetObject, "
+                    "s3:DeleteObject, s3:ListBucket and s3:AbortMultipartUpload on bucket '%s'",
+                    tname, st->bucket);
     } else if (strcmp(code, "RequestTimeTooSkewed") == 0) {
         err->status = LC_E_NOPERM;
         lc_err_hint(err, "this host's clock and the server's differ by more than 15 minutes: "

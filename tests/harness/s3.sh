@@ -21,7 +21,9 @@
 #   access.log  "METHOD /url STATUS" per request, the query as sent
 #   faults      optional, one "CODE COUNT [METHOD] [URL-SUBSTRING]" a line: the next COUNT
 #               matching requests get that S3 error (SlowDown, InternalError,
-#               RequestTimeTooSkewed, ...) after their signature was checked
+#               RequestTimeTooSkewed, ...) after their signature was checked; CODE@200
+#               sends the error document with status 200 (as S3 may answer a
+#               CompleteMultipartUpload)
 #   tls/        ca.pem server.pem server.key when started with --tls
 #   data/       s3rver's directory: data/BUCKET/<key>._S3rver_object (S3_DATA)
 # The keys: $LC_TMP/secrets/s3.access_key and s3.secret_key (0600).
@@ -238,7 +240,16 @@ async function harness(ctx, next) {
     verifySigV4(method, url, ctx.headers,
       akid => (akid === accessKey ? secretKey : undefined));
     const fault = takeFault(method, url);
-    if (fault) throw new S3Error(fault, `injected by the test harness: ${fault}`);
+    if (fault) {
+      /* "CODE@200": the error document with status 200, as S3 may answer a completion */
+      const [code, status] = fault.split('@');
+      const err = new S3Error(code, `injected by the test harness: ${code}`);
+      if (!status) throw err;
+      ctx.status = Number(status);
+      ctx.type = 'application/xml';
+      ctx.body = err.toXML();
+      return;
+    }
     const m = /^\/([^/?]+)\/([^?]+)\?(.*)$/.exec(url);
     const query = m ? new URLSearchParams(m[3]) : null;
     if (method === 'DELETE' && query && query.has('uploadId') &&
@@ -336,7 +347,7 @@ lc_start_s3() {
     mkdir -p "$d/data"
     chmod 700 "$d"
     lc__register "$name" s3
-    echo "${S3_BUCKET_NAME:-lcbp3}" >"$d/bucket"
+    echo lcbp3 >"$d/bucket"
     echo "$scheme" >"$d/scheme"
     [ "$scheme" = https ] && lc__s3_tls "$d"
     if [ ! -s "$LC_TMP/secrets/s3.access_key" ]; then

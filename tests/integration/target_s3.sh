@@ -9,7 +9,8 @@
 # present/missing; TLS with ca_file and without (77). Faults: a wrong secret (77,
 # SignatureDoesNotMatch), an unknown access key (77), a missing bucket (78), a wrong
 # region (78), bad urls and missing keys (78), injected SlowDown (retried), an injected
-# InternalError on a part (the upload aborted, retried, done), RequestTimeTooSkewed
+# InternalError on a part and one in a 200 answer to the completion (the upload aborted,
+# retried, done), RequestTimeTooSkewed
 # (77, clock hint), a server that is down (69 after the retry), s3rver SIGKILLed
 # mid-multipart (non-zero, no object after restart), a stalled (SIGSTOPped) server
 # (69 in bounded time), SIGTERM mid-multipart (75, the upload aborted).
@@ -229,6 +230,13 @@ lc_assert_eq 1 "$(count '^DELETE /lcbp3/sets/retried\.bin\?uploadId=[0-9a-f]+ 20
 lc_assert_eq 2 "$(count '^POST /lcbp3/sets/retried\.bin\?uploads= 200$')" "a new upload on retry"
 cmp "$data/big" "$(lc_s3_object_path sets/retried.bin)" || lc_fail "the retried upload differs"
 no_uploads
+mark_log
+lc_s3_fault InternalError@200 1 POST 'retried2.bin?uploadId='
+LC_S3_PART_SIZE=$((5 * MIB)) p 0 s3 put retried2.bin "$data/big"
+lc_assert_file_contains "$LC_ERR" "upload of 'retried2\.bin': HTTP 200 with an error: InternalError.*retrying"
+lc_assert_eq 1 "$(count '^DELETE /lcbp3/sets/retried2\.bin\?uploadId=[0-9a-f]+ 204$')" "aborted after a 200 error"
+cmp "$data/big" "$(lc_s3_object_path sets/retried2.bin)" || lc_fail "the upload retried after a 200 error differs"
+no_uploads
 lc_s3_fault InternalError 2 PUT partNumber=1
 LC_S3_PART_SIZE=$((5 * MIB)) p 69 s3 put failed.bin "$data/big"
 p 66 s3 stat failed.bin
@@ -322,5 +330,12 @@ lc_assert_file_contains "$LC_TMP/run/termed.err" 'interrupted'
 lc_assert_eq 1 "$(count '^DELETE /lcbp3/sets/termed\.bin\?uploadId=[0-9a-f]+ 204$')" "aborted on SIGTERM"
 no_uploads
 p 66 s3 stat termed.bin
+
+# no key ever reached a message
+for f in "$S3_ACCESS_KEY_FILE" "$S3_SECRET_KEY_FILE"; do
+    if grep -rqF -- "$(cat "$f")" "$LC_TMP/run"; then
+        lc_fail "a key from '$f' appears in the tools' output"
+    fi
+done
 
 lc_pass
