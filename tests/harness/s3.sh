@@ -309,13 +309,6 @@ lc__s3_tls() {
     }
 }
 
-# lc__s3_node_flags NODE: --openssl-legacy-provider where this node has it (DES for
-# s3rver's continuation tokens; the launcher falls back to plain tokens otherwise)
-lc__s3_node_flags() {
-    "$1" --openssl-legacy-provider -e 0 >/dev/null 2>&1 && echo --openssl-legacy-provider
-    return 0
-}
-
 lc__s3_ready() { # SCHEME PORT: s3rver answers (any HTTP status)
     local code
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -k "$1://127.0.0.1:$2/" 2>/dev/null) || return 1
@@ -331,6 +324,7 @@ lc__s3_ready() { # SCHEME PORT: s3rver answers (any HTTP status)
 # S3_PORT S3_BUCKET S3_DATA S3_ENDPOINT S3_CA S3_PID S3_LOG S3_ACCESS_LOG ...
 lc_start_s3() {
     local scheme=http region=us-east-1 name d port pid attempt i node
+    local -a flags
     while [ $# -gt 0 ]; do
         case $1 in
         --tls) scheme=https ;;
@@ -363,6 +357,12 @@ lc_start_s3() {
     fi
     rm -f "$d/server.pid"
     lc__s3_server_js >"$d/server.js"
+    # DES for s3rver's continuation tokens is in OpenSSL 3's legacy provider; where this
+    # node cannot load it, the launcher sends the tokens unenciphered
+    flags=()
+    if "$node" --openssl-legacy-provider -e 0 >/dev/null 2>&1; then
+        flags=(--openssl-legacy-provider)
+    fi
     for ((attempt = 1; attempt <= 3; attempt++)); do
         port=
         if [ -s "$d/port" ] && ! lc__port_in_use "$(cat "$d/port")"; then
@@ -379,7 +379,7 @@ lc_start_s3() {
             LC_S3_SECRET_KEY_FILE="$LC_TMP/secrets/s3.secret_key" \
             LC_S3_ACCESS_LOG="$d/access.log" LC_S3_FAULTS="$d/faults" \
             LC_S3_TLS_DIR="$([ "$scheme" = https ] && echo "$d/tls")" \
-            "$node" $(lc__s3_node_flags "$node") "$d/server.js"
+            "$node" ${flags[@]+"${flags[@]}"} "$d/server.js"
         pid=$LC__PID
         for ((i = 0; i < 300; i++)); do # 30 s
             if lc__alive "$pid" && lc__port_in_use "$port" && lc__s3_ready "$scheme" "$port"; then
@@ -427,7 +427,9 @@ lc_kill_s3() { # [NAME]
 lc_signal_s3() {
     local sig=$1 name=${2:-${S3_NAME:-s3}} pid
     pid=$(lc__pid_of "$name")
-    [ -n "$pid" ] && lc__alive "$pid" || lc_fail "s3 instance '$name' is not running"
+    if [ -z "$pid" ] || ! lc__alive "$pid"; then
+        lc_fail "s3 instance '$name' is not running"
+    fi
     kill "-$sig" "$pid"
 }
 
