@@ -20,6 +20,7 @@
 
 #include "common/buf.h"
 #include "common/http.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/signals.h"
 #include "common/target.h"
@@ -48,39 +49,22 @@ struct sftp_target {
 /* ----------------------------------------------------------------------------------------
  * names, paths and URLs */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s[0..len); NULL when an escape is malformed or decodes to NUL. */
+/* Percent-decodes s[0..len) into a new string; NULL when it decodes to a NUL byte. */
 static char *url_decode(const char *s, size_t len)
 {
-    char *out = lc_xmalloc(len + 1);
-    size_t o = 0;
+    int outlen = 0;
+    char *dec, *out = NULL;
 
-    for (size_t idx = 0; idx < len; idx++) {
-        if (s[idx] == '%') {
-            int hi = idx + 2 < len ? hexval(s[idx + 1]) : -1;
-            int lo = idx + 2 < len ? hexval(s[idx + 2]) : -1;
-
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free(out);
-                return NULL;
-            }
-            out[o++] = (char)(hi * 16 + lo);
-            idx += 2;
-        } else {
-            out[o++] = s[idx];
-        }
+    if (len == 0)
+        return lc_xstrdup("");
+    dec = curl_easy_unescape(NULL, s, (int)len, &outlen); /* curl 7.82+ ignores the handle */
+    if (!dec) {
+        lc_log_error("out of memory decoding a url");
+        exit(LC_E_OSERR);
     }
-    out[o] = '\0';
+    if ((size_t)outlen == strlen(dec))
+        out = lc_xstrdup(dec);
+    curl_free(dec);
     return out;
 }
 
@@ -144,7 +128,7 @@ static struct curl_slist *slist_add(struct curl_slist *list, char *owned)
 
     free(owned);
     if (!l) {
-        fprintf(stderr, "out of memory\n");
+        lc_log_error("out of memory appending to a curl list");
         exit(LC_E_OSERR);
     }
     return l;
@@ -173,26 +157,11 @@ static void fingerprint(const struct curl_khkey *key, char *out, size_t outlen)
     out[0] = '\0';
     if (!key || !key->key || key->len == 0) /* curl passes the server's key raw */
         return;
-    switch (key->keytype) {
-    case CURLKHTYPE_RSA1:
-        type = "rsa1";
-        break;
-    case CURLKHTYPE_RSA:
-        type = "ssh-rsa";
-        break;
-    case CURLKHTYPE_DSS:
-        type = "ssh-dss";
-        break;
-    case CURLKHTYPE_ECDSA:
-        type = "ecdsa";
-        break;
-    case CURLKHTYPE_ED25519:
-        type = "ssh-ed25519";
-        break;
-    default:
-        type = "a key";
-        break;
-    }
+    type = key->keytype == CURLKHTYPE_ED25519 ? "ssh-ed25519"
+           : key->keytype == CURLKHTYPE_ECDSA ? "ecdsa"
+           : key->keytype == CURLKHTYPE_RSA   ? "ssh-rsa"
+           : key->keytype == CURLKHTYPE_DSS   ? "ssh-dss"
+                                              : "a key";
     if (!EVP_Digest(key->key, key->len, md, &mdlen, EVP_sha256(), NULL))
         return;
     n = EVP_EncodeBlock(b64, md, (int)mdlen);
@@ -258,13 +227,20 @@ static void setup(struct sftp_target *st, const char *url, int interruptible)
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, st);
 }
 
-/* "ssh-keyscan [-p PORT] HOST" for hints */
+/* "ssh-keyscan [-p PORT] HOST" for hints (an IPv6 address without its brackets) */
 static void keyscan_cmd(const struct sftp_target *st, char *out, size_t len)
 {
+    const char *host = st->host;
+    int hlen = (int)strlen(host);
+
+    if (host[0] == '[' && hlen > 2) {
+        host++;
+        hlen -= 2;
+    }
     if (st->port == DEFAULT_PORT)
-        snprintf(out, len, "ssh-keyscan %s", st->host);
+        snprintf(out, len, "ssh-keyscan %.*s", hlen, host);
     else
-        snprintf(out, len, "ssh-keyscan -p %ld %s", st->port, st->host);
+        snprintf(out, len, "ssh-keyscan -p %ld %.*s", st->port, hlen, host);
 }
 
 /* lc_http_perform() with what only this driver knows: the host key check's verdict,
@@ -300,8 +276,9 @@ static int perform(struct sftp_target *st, const char *what, struct lc_err *err)
                     "on '%s', and may '%s' use that path?", cfg->ssh_key, st->user, st->host,
                     st->user);
     } else if (err->status == LC_E_UNAVAILABLE) {
-        lc_err_hint(err, "is the SSH server on '%s' port %ld up and reachable "
-                    "(ssh -p %ld %s@%s)?", st->host, st->port, st->port, st->user, st->host);
+        lc_err_hint(err, "is the SSH server on '%s' port %ld up and reachable? try: "
+                    "sftp -P %ld -i %s %s@%s", st->host, st->port, st->port, cfg->ssh_key,
+                    st->user, st->host);
     }
     return -1;
 }
@@ -352,8 +329,9 @@ static int parse_statvfs(const char *text, uint64_t *out_bytes)
 /* ----------------------------------------------------------------------------------------
  * open, close */
 
-static int parse_url(struct sftp_target *st, const char *url, char **out_url_user,
-                     struct lc_err *err)
+/* Fills host, port, base and origin from `url` (`shown`: the url for messages). */
+static int parse_url(struct sftp_target *st, const char *url, const char *shown,
+                     char **out_url_user, struct lc_err *err)
 {
     const char *auth = url + strlen(SCHEME);
     size_t span = strcspn(auth, "/?#");
@@ -364,19 +342,19 @@ static int parse_url(struct sftp_target *st, const char *url, char **out_url_use
     for (const char *p = auth; p < end; p++)
         if (*p == '@')
             at = p;
-    if (auth[span] == '?' || auth[span] == '#' || strpbrk(auth + span, "?#")) {
-        lc_err_set(err, LC_E_CONFIG, "sftp url '%s' must not have a query or fragment", url);
+    if (at && memchr(auth, ':', (size_t)(at - auth))) {
+        lc_err_set(err, LC_E_CONFIG, "sftp url '%s' must not carry a password: the sftp "
+                   "target logs in with ssh_key only", shown);
         goto out;
     }
-    if (at && memchr(auth, ':', (size_t)(at - auth))) {
-        lc_err_set(err, LC_E_CONFIG, "sftp url must not carry a password: the sftp target "
-                   "logs in with ssh_key only");
+    if (strpbrk(auth, "?#")) {
+        lc_err_set(err, LC_E_CONFIG, "sftp url '%s' must not have a query or fragment", shown);
         goto out;
     }
     if (at && at > auth) {
         *out_url_user = url_decode(auth, (size_t)(at - auth));
         if (!*out_url_user) {
-            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': bad %%-escape in the user", url);
+            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': %%00 in the user", shown);
             goto out;
         }
     }
@@ -385,12 +363,12 @@ static int parse_url(struct sftp_target *st, const char *url, char **out_url_use
         const char *close = memchr(hostp, ']', (size_t)(end - hostp));
 
         if (!close) {
-            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': unterminated '[' in the host", url);
+            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': unterminated '[' in the host", shown);
             goto out;
         }
         colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
         if (!colon && close + 1 != end) {
-            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': junk after the host", url);
+            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': junk after the host", shown);
             goto out;
         }
     } else {
@@ -399,7 +377,7 @@ static int parse_url(struct sftp_target *st, const char *url, char **out_url_use
     st->host = lc_xstrndup(hostp, (size_t)((colon ? colon : end) - hostp));
     if (!*st->host) {
         lc_err_set(err, LC_E_CONFIG, "sftp url '%s' names no host: "
-                   "sftp://user@host:port/path", url);
+                   "sftp://user@host:port/path", shown);
         goto out;
     }
     st->port = DEFAULT_PORT;
@@ -410,13 +388,13 @@ static int parse_url(struct sftp_target *st, const char *url, char **out_url_use
         errno = 0;
         st->port = strtol(port_s, &stop, 10);
         if (!*port_s || *stop || errno || st->port < 1 || st->port > 65535) {
-            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': bad port '%s'", url, port_s);
+            lc_err_set(err, LC_E_CONFIG, "sftp url '%s': bad port '%s'", shown, port_s);
             goto out;
         }
     }
     st->base = url_decode(end, strlen(end));
     if (!st->base) {
-        lc_err_set(err, LC_E_CONFIG, "sftp url '%s': bad %%-escape in the path", url);
+        lc_err_set(err, LC_E_CONFIG, "sftp url '%s': %%00 in the path", shown);
         goto out;
     }
     for (size_t len = strlen(st->base); len > 0 && st->base[len - 1] == '/'; len--)
@@ -458,6 +436,7 @@ static int sftp_open(struct lc_target *t, struct lc_err *err)
     char *url_user = NULL;
     char *shown = lc_http_redact_url(cfg->url);
     char *pub = NULL;
+    char scan[300];
     int rc = -1;
 
     t->priv = st;
@@ -465,7 +444,7 @@ static int sftp_open(struct lc_target *t, struct lc_err *err)
         lc_err_set(err, LC_E_CONFIG, "url '%s' is not sftp://", shown);
         goto out;
     }
-    if (parse_url(st, cfg->url, &url_user, err) < 0)
+    if (parse_url(st, cfg->url, shown, &url_user, err) < 0)
         goto out;
     if (cfg->user && *cfg->user)
         st->user = lc_xstrdup(cfg->user);
@@ -487,10 +466,9 @@ static int sftp_open(struct lc_target *t, struct lc_err *err)
     if (!cfg->known_hosts || !*cfg->known_hosts) {
         lc_err_set(err, LC_E_CONFIG, "sftp target needs known_hosts (the host keys the "
                    "server '%s' may present)", st->host);
-        lc_err_hint(err, "ssh-keyscan%s%.0ld %s > /etc/lcbp3/known_hosts, check the "
-                    "fingerprints, set known_hosts=/etc/lcbp3/known_hosts",
-                    st->port == DEFAULT_PORT ? "" : " -p ", st->port == DEFAULT_PORT ? 0L : st->port,
-                    st->host);
+        keyscan_cmd(st, scan, sizeof(scan));
+        lc_err_hint(err, "%s > /etc/lcbp3/known_hosts, check the fingerprints, set "
+                    "known_hosts=/etc/lcbp3/known_hosts", scan);
         goto out;
     }
     if (readable("ssh_key", cfg->ssh_key, err) < 0 ||
@@ -552,7 +530,8 @@ static void put_cleanup(struct sftp_target *st, const struct put_state *ps, cons
     struct curl_slist *cmds = NULL;
     struct lc_buf headers = LC_BUF_INIT;
     struct lc_err ignored = LC_ERR_INIT;
-    int check_space = err->status == LC_E_UNAVAILABLE || err->status == LC_E_IO;
+    int check_space = ps->up.err.status == LC_OK && /* not the source's failure */
+                      (err->status == LC_E_UNAVAILABLE || err->status == LC_E_IO);
     char *dir = parent_of(tmp);
     uint64_t free_bytes = 0, needed = LOW_SPACE;
 
