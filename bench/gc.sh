@@ -79,8 +79,10 @@ start_redis() {
     REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE")
     export REDISCLI_AUTH REDIS_PORT
     lc_write_config "$conf" --redis standalone --mariadb none
-    # the floor's job exactly: no second SCAN pass for stuck numbering locks
-    lc_write_config "$conf.nolocks" --redis standalone --mariadb none numbering.lock_pattern=
+    # the floor's job exactly: no second SCAN pass for stuck numbering locks (an empty value
+    # unsets the pattern; lc_write_config's numbering.lock_pattern= would drop the line and
+    # leave the default)
+    lc_write_config "$conf.nolocks" --redis standalone --mariadb none '[numbering]' 'lock_pattern='
 }
 
 # the generator and the checker run inside the server, in chunks of CHUNK keys per call
@@ -510,6 +512,7 @@ if wanted ours; then
     verify ours "$NKEYS" "$NLEAKED" 1 || :
     fresh_keyspace
     measure ours_nolocks 0 "$ours" --config "$conf.nolocks" --redis-only
+    ! grep -q 'stuck-lock' "$logs/ours_nolocks.log" || die "ours_nolocks checked the numbering locks: lock_pattern is not unset in $conf.nolocks"
     verify ours_nolocks "$NKEYS" "$NLEAKED" 1 || :
 fi
 
