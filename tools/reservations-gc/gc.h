@@ -1,8 +1,8 @@
 /*
  * lcbp3-reservations-gc: its options, what a run found and did, and the two halves of
- * the job. main.c parses, loads the config and calls gc_run(); gc_redis.c cleans
- * Redis (leaked reservation keys, stuck numbering locks), gc_db.c the reservations
- * table in MariaDB; gc_report.c prints the listing and the end line.
+ * the job. main.c parses, loads the config and calls gc_run(); gc_redis.c (with
+ * gc_redis_scan.c) cleans Redis (leaked reservation keys, stuck numbering locks), gc_db.c
+ * the reservations table in MariaDB; gc_report.c prints the listing and the end line.
  */
 #ifndef LC_TOOLS_GC_H
 #define LC_TOOLS_GC_H

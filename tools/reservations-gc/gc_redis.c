@@ -1,7 +1,10 @@
 /*
  * The Redis half of lcbp3-reservations-gc. On every master (standalone, the master
  * Sentinel names, every slot-serving Cluster master) two SCAN passes, one per pattern:
- * reservation keys and numbering locks. Each SCAN page goes through three steps:
+ * reservation keys and numbering locks. A pass that deletes the keys without TTL and
+ * nothing else (the default for reservations; locks with --fix-locks) is one script call
+ * per page, SCAN included (gc_redis_scan.c). The others walk the pages from here, each
+ * SCAN page in three steps:
  *   1. PTTL of every key, pipelined together with the SCAN of the next page (one round
  *      trip per page);
  *   2. with --older-than, the values of keys that do have a TTL (TYPE, then GET or
@@ -11,7 +14,8 @@
  *      so a key whose owner sets a TTL between steps 1 and 3 survives. On a cluster the
  *      keys of one call share a slot. Calls are pipelined; a NOSCRIPT reply is sent
  *      again as EVAL when nothing else is in flight.
- * Nothing here uses KEYS, DEL, CONFIG or FLUSH*.
+ * A dry run, and the lock pass without --fix-locks, use plain commands only (no script
+ * privilege needed). Nothing here uses KEYS, DEL, CONFIG or FLUSH*.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #include "common/reservation_value.h"
 #include "common/signals.h"
 #include "tools/reservations-gc/gc.h"
+#include "tools/reservations-gc/gc_redis.h"
 
 /* KEYS: candidates. Deletes each key that still has no TTL; returns how many. */
 static const char unlink_if_no_ttl_lua[] =
@@ -60,25 +65,6 @@ static const char unlink_if_unchanged_lua[] =
     "  end\n"
     "end\n"
     "return n\n";
-
-enum pass_kind {
-    PASS_RESERVATIONS,
-    PASS_LOCKS,
-};
-
-/* One master being cleaned. */
-struct node {
-    const struct gc_opts *opts;
-    struct gc_report *report;
-    const struct lc_rate *rate;
-    struct lc_progress *progress;
-    const struct lc_redis_script *no_ttl;
-    const struct lc_redis_script *unchanged;
-    redisContext *c;
-    const char *name;
-    int cluster;
-    int64_t now_ms;           /* the server's clock, for --older-than */
-};
 
 /* The keys of one page that a step deletes, with their script arguments. */
 struct candidates {
@@ -164,7 +150,7 @@ static void sort_by_slot(struct candidates *cand)
 }
 
 /* Splits the candidates into calls of at most `batch` keys, of one slot on a cluster. */
-static struct call *plan_calls(const struct node *node, const struct candidates *cand,
+static struct call *plan_calls(const struct gc_node *node, const struct candidates *cand,
                                size_t *out_n)
 {
     struct call *calls = lc_xcalloc(cand->n, sizeof(*calls));
@@ -223,7 +209,7 @@ static int slot_moving(const redisReply *reply)
  * The reply of one delete call: keys deleted are added to *deleted. A slot that moved
  * (MOVED/ASK during a resharding) is left for the next run; other errors fail.
  */
-static int call_result(const struct node *node, const struct lc_redis_script *script,
+static int call_result(const struct gc_node *node, const struct lc_redis_script *script,
                        struct call *call, const redisReply *reply, uint64_t *deleted,
                        struct lc_err *err)
 {
@@ -279,7 +265,7 @@ static void deletion_done(struct deletion *del)
 }
 
 /* Appends the calls (nothing is sent until the next read). */
-static void deletion_append(const struct node *node, struct deletion *del)
+static void deletion_append(const struct gc_node *node, struct deletion *del)
 {
     if (del->cand.n == 0)
         return;
@@ -297,7 +283,7 @@ static void deletion_append(const struct node *node, struct deletion *del)
 }
 
 /* Reads the replies of the appended calls; NOSCRIPT ones are marked for deletion_retry(). */
-static int deletion_read(const struct node *node, struct deletion *del, struct lc_err *err)
+static int deletion_read(const struct gc_node *node, struct deletion *del, struct lc_err *err)
 {
     for (size_t idx = 0; idx < del->n_calls; idx++) {
         redisReply *reply = NULL;
@@ -314,7 +300,7 @@ static int deletion_read(const struct node *node, struct deletion *del, struct l
 }
 
 /* Sends the calls answered NOSCRIPT again as EVAL; nothing else may be in flight. */
-static int deletion_retry(const struct node *node, struct deletion *del, struct lc_err *err)
+static int deletion_retry(const struct gc_node *node, struct deletion *del, struct lc_err *err)
 {
     for (size_t idx = 0; idx < del->n_calls; idx++) {
         struct lc_redis_script_call sc = script_call(&del->cand, &del->calls[idx], del->with_args);
@@ -336,7 +322,7 @@ static int deletion_retry(const struct node *node, struct deletion *del, struct 
 }
 
 /* Checks a SCAN reply's shape; *out_done is 1 when its cursor is 0. */
-static int scan_reply(const struct node *node, const redisReply *reply, int *out_done,
+static int scan_reply(const struct gc_node *node, const redisReply *reply, int *out_done,
                       struct lc_err *err)
 {
     if (!reply)
@@ -355,7 +341,7 @@ static int scan_reply(const struct node *node, const redisReply *reply, int *out
     return 0;
 }
 
-static void append_scan(const struct node *node, const char *cursor, const char *pattern)
+static void append_scan(const struct gc_node *node, const char *cursor, const char *pattern)
 {
     char count[24];
     const char *argv[6] = {"SCAN", cursor, "MATCH", pattern, "COUNT", count};
@@ -365,7 +351,7 @@ static void append_scan(const struct node *node, const char *cursor, const char 
 }
 
 /* Reads n replies that must be integers (PTTL) into ttls. */
-static int read_ttls(const struct node *node, size_t n, long long *ttls, struct lc_err *err)
+static int read_ttls(const struct gc_node *node, size_t n, long long *ttls, struct lc_err *err)
 {
     for (size_t idx = 0; idx < n; idx++) {
         redisReply *reply = NULL;
@@ -387,7 +373,7 @@ static int read_ttls(const struct node *node, size_t n, long long *ttls, struct 
 }
 
 /* Sends `argc` arguments per key for the keys with flag set, then reads the replies. */
-static int pipeline_per_key(const struct node *node, const redisReply *keys, const int *flag,
+static int pipeline_per_key(const struct gc_node *node, const redisReply *keys, const int *flag,
                             const char *command, const char *const *extra, size_t n_extra,
                             redisReply **replies, struct lc_err *err)
 {
@@ -441,7 +427,7 @@ static int hash_time(const redisReply *fields, int64_t *out_ms)
  * recorded expiry (or, without one, creation) time is older than the limit to `cand`,
  * with the value seen. `values` keeps the replies alive until the delete.
  */
-static int find_stale(struct node *node, const redisReply *keys, const long long *ttls,
+static int find_stale(struct gc_node *node, const redisReply *keys, const long long *ttls,
                       struct candidates *cand, redisReply **types, redisReply **values,
                       struct lc_err *err)
 {
@@ -507,14 +493,14 @@ out:
  * stale reservations. Kept until the deletions' replies are read.
  */
 struct page {
-    enum pass_kind kind;
+    enum gc_pass_kind kind;
     redisReply *scan;
     redisReply **types;
     redisReply **values;
     struct deletion del[2];
 };
 
-static struct page *page_new(const struct node *node, enum pass_kind kind, redisReply *scan)
+static struct page *page_new(const struct gc_node *node, enum gc_pass_kind kind, redisReply *scan)
 {
     struct page *page = lc_xcalloc(1, sizeof(*page));
     size_t n = scan->element[1]->elements;
@@ -546,7 +532,7 @@ static void page_free(struct page *page)
 }
 
 /* Steps 2 and 3 for a page of reservation keys whose TTLs are known: the deletes are appended. */
-static int clean_reservations(struct node *node, struct page *page, const long long *ttls,
+static int clean_reservations(struct gc_node *node, struct page *page, const long long *ttls,
                               struct lc_err *err)
 {
     const struct gc_opts *opts = node->opts;
@@ -572,7 +558,7 @@ static int clean_reservations(struct node *node, struct page *page, const long l
 }
 
 /* Step 3 for a page of lock keys: report those without TTL; with --fix-locks append the deletes. */
-static int clean_locks(struct node *node, struct page *page, const long long *ttls,
+static int clean_locks(struct gc_node *node, struct page *page, const long long *ttls,
                        struct lc_err *err)
 {
     const redisReply *keys = page->scan->element[1];
@@ -593,14 +579,14 @@ static int clean_locks(struct node *node, struct page *page, const long long *tt
 }
 
 /* Reads a page's delete replies (sent with the next page's PTTLs) and counts them. */
-static int page_read_deletions(const struct node *node, struct page *page, struct lc_err *err)
+static int page_read_deletions(const struct gc_node *node, struct page *page, struct lc_err *err)
 {
     return deletion_read(node, &page->del[0], err) < 0 || deletion_read(node, &page->del[1], err) < 0
                ? -1 : 0;
 }
 
 /* Re-sends NOSCRIPT calls (nothing in flight now) and adds the page's figures to the report. */
-static int page_finish(const struct node *node, struct page *page, struct lc_err *err)
+static int page_finish(const struct gc_node *node, struct page *page, struct lc_err *err)
 {
     struct gc_report *report = node->report;
     uint64_t deleted, candidates;
@@ -611,7 +597,7 @@ static int page_finish(const struct node *node, struct page *page, struct lc_err
     /* keys sent but not deleted got a TTL (or a new value) in between */
     candidates = (page->del[0].n_calls ? page->del[0].cand.n : 0) +
                  (page->del[1].n_calls ? page->del[1].cand.n : 0);
-    if (page->kind == PASS_LOCKS) {
+    if (page->kind == GC_PASS_LOCKS) {
         report->locks_deleted += deleted;
     } else {
         report->deleted += deleted;
@@ -624,13 +610,14 @@ static int page_finish(const struct node *node, struct page *page, struct lc_err
  * One SCAN over the node for `pattern`. Per round trip: the deletes of the previous
  * page, the PTTLs of this page and the SCAN of the next go out together.
  */
-static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern,
+static int scan_pass(struct gc_node *node, enum gc_pass_kind kind, const char *pattern,
                      struct lc_err *err)
 {
     struct page *page = NULL, *prev = NULL;
     redisReply *reply = NULL;
     long long *ttls = NULL;
-    uint64_t *scanned = kind == PASS_LOCKS ? &node->report->locks_scanned : &node->report->scanned;
+    uint64_t *scanned =
+        kind == GC_PASS_LOCKS ? &node->report->locks_scanned : &node->report->scanned;
     int done = 0, rc = -1;
 
     append_scan(node, "0", pattern);
@@ -668,7 +655,7 @@ static int scan_pass(struct node *node, enum pass_kind kind, const char *pattern
         prev = NULL;
         *scanned += keys->elements;
         lc_progress_add(node->progress, keys->elements);
-        if ((kind == PASS_LOCKS ? clean_locks : clean_reservations)(node, page, ttls, err) < 0)
+        if ((kind == GC_PASS_LOCKS ? clean_locks : clean_reservations)(node, page, ttls, err) < 0)
             goto out;
         free(ttls);
         ttls = NULL;
@@ -695,7 +682,7 @@ out:
 }
 
 /* The server's clock in ms (TIME), so that --older-than does not trust this host's clock. */
-static int server_time(struct node *node, struct lc_err *err)
+static int server_time(struct gc_node *node, struct lc_err *err)
 {
     const char *argv[1] = {"TIME"};
     redisReply *reply = lc_redis_cmdv(node->c, 1, argv, NULL, err);
@@ -713,7 +700,7 @@ static int server_time(struct node *node, struct lc_err *err)
     return 0;
 }
 
-static int select_db(struct node *node, unsigned db, struct lc_err *err)
+static int select_db(struct gc_node *node, unsigned db, struct lc_err *err)
 {
     char dbs[16];
     const char *argv[2] = {"SELECT", dbs};
@@ -727,7 +714,45 @@ static int select_db(struct node *node, unsigned db, struct lc_err *err)
     return reply ? 0 : -1;
 }
 
-static int clean_node(const struct lc_config *cfg, struct node *node, struct lc_err *err)
+/*
+ * On a cluster of Redis 7 or later a script may touch the keys of several slots only when
+ * flagged so; Redis 6 knows no flags and needs none. INFO server says which it is.
+ */
+static int cluster_script(struct gc_node *node, const struct lc_redis_script *flagged,
+                          struct lc_err *err)
+{
+    char *info = NULL, *version;
+
+    if (lc_redis_info(node->c, "server", &info, err) < 0)
+        return -1;
+    version = lc_redis_info_field(info, "redis_version");
+    if (!version || strtol(version, NULL, 10) >= 7)
+        node->scan = flagged;
+    free(version);
+    free(info);
+    return 0;
+}
+
+/* A pass that deletes keys without TTL and does nothing else: the script walks its pages. */
+static int scan_by_script(const struct gc_node *node, enum gc_pass_kind kind)
+{
+    const struct gc_opts *opts = node->opts;
+
+    if (opts->dry_run || opts->no_atomic)
+        return 0;
+    return kind == GC_PASS_LOCKS ? opts->fix_locks : opts->older_than_ms <= 0;
+}
+
+static int clean_pass(struct gc_node *node, enum gc_pass_kind kind, const char *pattern,
+                      struct lc_err *err)
+{
+    if (scan_by_script(node, kind))
+        return gc_scan_script_pass(node, kind, pattern, err);
+    return scan_pass(node, kind, pattern, err);
+}
+
+static int clean_node(const struct lc_config *cfg, struct gc_node *node,
+                      const struct lc_redis_script *flagged, struct lc_err *err)
 {
     const char *pattern = node->opts->pattern ? node->opts->pattern : cfg->numbering.reservation_pattern;
     int rc = -1;
@@ -737,9 +762,12 @@ static int clean_node(const struct lc_config *cfg, struct node *node, struct lc_
         return -1;
     if (select_db(node, cfg->redis.db, err) < 0 ||
         (node->opts->older_than_ms > 0 && server_time(node, err) < 0) ||
-        scan_pass(node, PASS_RESERVATIONS, pattern, err) < 0 ||
+        (node->cluster && (scan_by_script(node, GC_PASS_RESERVATIONS) ||
+                           scan_by_script(node, GC_PASS_LOCKS)) &&
+         cluster_script(node, flagged, err) < 0) ||
+        clean_pass(node, GC_PASS_RESERVATIONS, pattern, err) < 0 ||
         (cfg->numbering.lock_pattern &&
-         scan_pass(node, PASS_LOCKS, cfg->numbering.lock_pattern, err) < 0))
+         clean_pass(node, GC_PASS_LOCKS, cfg->numbering.lock_pattern, err) < 0))
         goto out;
     rc = 0;
 out:
@@ -751,7 +779,7 @@ out:
 int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_report *report,
              struct lc_err *err)
 {
-    struct lc_redis_script no_ttl, unchanged;
+    struct lc_redis_script no_ttl, unchanged, scan, scan_flagged;
     struct lc_err first = LC_ERR_INIT;
     struct lc_rate rate;
     struct lc_progress *progress = NULL;
@@ -762,20 +790,21 @@ int gc_redis(const struct lc_config *cfg, const struct gc_opts *opts, struct gc_
 
     if (lc_redis_masters(&cfg->redis, &masters, err) < 0)
         return -1;
-    lc_redis_script_init(&no_ttl, "unlink-if-no-ttl", unlink_if_no_ttl_lua);
+    lc_redis_script_init(&no_ttl, "unlink-keys-if-no-ttl", unlink_if_no_ttl_lua);
     lc_redis_script_init(&unchanged, "unlink-if-unchanged", unlink_if_unchanged_lua);
+    gc_scan_scripts_init(&scan, &scan_flagged);
     lc_rate_init(&rate, opts->max_rate);
     progress = lc_progress_new_count("Redis keys checked", 0, "keys");
     if (opts->no_atomic && !opts->dry_run)
         lc_log_warn("--no-atomic: keys are deleted with a plain UNLINK after the TTL check; a key "
                     "that gets its TTL in between is deleted all the same");
     for (; masters[n_masters]; n_masters++) {
-        struct node node = {opts, report, &rate, progress, &no_ttl, &unchanged, NULL,
-                            masters[n_masters], cfg->redis.mode == LC_REDIS_CLUSTER, 0};
+        struct gc_node node = {opts, report, &rate, progress, &no_ttl, &unchanged, &scan, NULL,
+                               masters[n_masters], cfg->redis.mode == LC_REDIS_CLUSTER, 0};
         struct lc_err node_err = LC_ERR_INIT;
 
         lc_log_debug("redis '%s': cleaning", node.name);
-        if (clean_node(cfg, &node, &node_err) == 0) {
+        if (clean_node(cfg, &node, &scan_flagged, &node_err) == 0) {
             report->nodes++;
             continue;
         }
