@@ -7,6 +7,9 @@
  * 0700, files 0600) and is renamed over the final name by a post-quote command; listings
  * come from the server's "ls -l" lines (regular files only) plus one stat per file for
  * the exact size and time; free space comes from the statvfs@openssh.com extension.
+ * A password of the target, if set, is the passphrase of ssh_key. Limits: curl's stat
+ * does not tell the type, so a directory under an object's name stats as present; SFTP
+ * v3 reports a full disk only as "Failure", so a failed upload asks statvfs to tell.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -311,13 +314,9 @@ static int parse_statvfs(const char *text, uint64_t *out_bytes)
 
         if (line != block && strncmp(line, "statvfs:", 8) == 0)
             break; /* the next block */
-        if (sscanf(line, "f_bsize: %llu", &bsize) == 1) {
-            /* parsed */
-        } else if (sscanf(line, "f_frsize: %llu", &frsize) == 1) {
-            /* parsed */
-        } else if (sscanf(line, "f_bavail: %llu", &bavail) == 1) {
-            have = 1;
-        }
+        have |= sscanf(line, "f_bavail: %llu", &bavail) == 1;
+        (void)sscanf(line, "f_frsize: %llu", &frsize);
+        (void)sscanf(line, "f_bsize: %llu", &bsize);
         line = end + strspn(end, "\r\n");
     }
     if (!have || (frsize == 0 && bsize == 0))
@@ -458,7 +457,7 @@ static int sftp_open(struct lc_target *t, struct lc_err *err)
     }
     if (!cfg->ssh_key || !*cfg->ssh_key) {
         lc_err_set(err, LC_E_CONFIG, "sftp target needs ssh_key (the private key to log in "
-                   "with; passwords are not used)");
+                   "with: there is no password login)");
         lc_err_hint(err, "ssh-keygen -t ed25519 -N '' -f /etc/lcbp3/id_ed25519, add the .pub "
                     "to authorized_keys on '%s', set ssh_key=/etc/lcbp3/id_ed25519", st->host);
         goto out;
