@@ -37,8 +37,9 @@ lc_write_config "$rconf" "${args[@]}" mariadb.user="$LC_ADMIN_USER" \
 lc_expect_exit 0 -- lc_tool backup --config "$conf" run
 set1=$(tail -n 1 "$LC_OUT")
 name1=$(basename "$set1")
+run_err=$LC_ERR
 for t in $targets; do
-    lc_assert_file_contains "$LC_ERR" "shipped '$name1' to target '$t': .*verified \(size and SHA-256 read back\)"
+    lc_assert_file_contains "$run_err" "shipped '$name1' to target '$t': .*verified \(size and SHA-256 read back\)"
     lc_assert_file_exists "$LC_SPOOL_DIR/$name1.shipped-$t"
     lc_expect_exit 0 -- lc_tool backup --config "$conf" list --target "$t"
     lc_assert_file_contains "$LC_OUT" "^$name1 +daily .* ago$"
@@ -46,7 +47,7 @@ done
 cmp "$set1" "$SSHD_ROOT/sets/$name1" || lc_fail "the SFTP copy differs"
 cmp "$set1" "$WEBDAV_ROOT/sets/$name1" || lc_fail "the WebDAV copy differs"
 lc_expect_exit 0 -- lc_tool backup --config "$conf" verify
-lc_assert_eq 4 "$(grep -c "^ok +$name1 on " "$LC_OUT")" "sets verified whole on the four targets"
+lc_assert_eq 4 "$(grep -cE "^ok +$name1 on " "$LC_OUT")" "sets verified whole on the four targets"
 
 # --- a restore from each target alone (the spool lost its copy) ---------------------------
 sum_src=$(lc_checksum_tables "$LC_DB")
