@@ -133,7 +133,8 @@ static int search_targets(const struct lc_config *cfg, const struct restore_opts
         lc_err_set(err, LC_E_NOINPUT, "no set '%s' in %s%s%s, and no such file", opts->source,
                    opts->target ? "target '" : "the spool or on any target",
                    opts->target ? opts->target : "", opts->target ? "'" : "");
-    lc_err_hint(err, "'lcbp3-restore list [--target NAME]' shows the sets it can see");
+    lc_err_hint(err, "'lcbp3-restore list' shows the sets in the spool, "
+                     "'lcbp3-restore list --target NAME' those on a target");
 out:
     free(best_name);
     lc_spool_list_done(&found_sets);
