@@ -62,17 +62,23 @@ char *lc_xstrndup(const char *s, size_t n)
     return p;
 }
 
-char *lc_xasprintf(const char *fmt, ...)
+char *lc_xvasprintf(const char *fmt, va_list ap)
 {
     char *p = NULL;
+
+    if (vasprintf(&p, fmt, ap) < 0)
+        out_of_memory(0);
+    return p;
+}
+
+char *lc_xasprintf(const char *fmt, ...)
+{
+    char *p;
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&p, fmt, ap);
+    p = lc_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        out_of_memory(0);
     return p;
 }
 

@@ -6,6 +6,7 @@
 #ifndef LC_MEM_H
 #define LC_MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *lc_xmalloc(size_t size);
@@ -14,6 +15,7 @@ void *lc_xrealloc(void *ptr, size_t size);
 char *lc_xstrdup(const char *s);
 char *lc_xstrndup(const char *s, size_t n);
 char *lc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *lc_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Frees a NULL-terminated array of strings and the array itself; accepts NULL. */
 void lc_strv_free(char **strv);

@@ -1,21 +1,63 @@
 /*
- * lcbp3-integrity: not built yet. It answers --help, --version and --check-config and exits 70
- * for its commands (see tools/stub.h) until its issue lands.
+ * lcbp3-integrity: parse, load the config, run the command's checks, print the report,
+ * write the Prometheus textfile, exit with the overall status (0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN). A usage error exits 64 and a configuration error 78 before
+ * any check runs (monitoring systems read any code above 3 as UNKNOWN).
  */
-#include "tools/stub.h"
+#include <stdlib.h>
+#include <string.h>
 
-static const char usage[] =
-"Usage: lcbp3-integrity [OPTIONS] COMMAND\n"
-    "Check numbering sequences, service health and backups (exit 0 OK, 1 WARNING,\n"
-    "2 CRITICAL, 3 UNKNOWN).\n"
-    "\n"
-    "Commands (not implemented yet: each exits 70):\n"
-    "  sequences | health | backups | all  [--deep] [--target NAME] [--prometheus FILE]\n";
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/metrics_run.h"
+#include "tools/integrity/integrity.h"
+
+static void run_checks(const struct lc_config *cfg, const struct ic_opts *opts, struct ic_report *r)
+{
+    if (opts->command == IC_CMD_SEQUENCES || opts->command == IC_CMD_ALL)
+        ic_check_sequences(cfg, opts, r);
+    if (opts->command == IC_CMD_HEALTH || opts->command == IC_CMD_ALL)
+        ic_check_health(cfg, opts, r);
+    if (opts->command == IC_CMD_BACKUPS || opts->command == IC_CMD_ALL)
+        ic_check_backups(cfg, opts, r);
+}
+
+/* --prometheus FILE, else the tool's own file next to [metrics] textfile, if any. A
+ * failure to write is a warning: the report still stands. */
+static void write_prometheus(const struct lc_config *cfg, const struct ic_opts *opts,
+                             struct ic_report *r)
+{
+    struct lc_err err = LC_ERR_INIT;
+    char *path = opts->prometheus ? lc_xstrdup(opts->prometheus)
+                                  : lc_metrics_run_textfile(&cfg->metrics, "integrity");
+
+    if (path && ic_report_write_prometheus(r, path, &err) < 0)
+        lc_log_warn("%s", err.msg);
+    free(path);
+}
 
 int main(int argc, char **argv)
 {
-    static const char *const commands[] = {"sequences", "health", "backups", "all", (const char *)0};
-    static const struct stub_tool tool = {"lcbp3-integrity", usage, commands};
+    struct lc_err err = LC_ERR_INIT;
+    struct lc_config cfg;
+    struct ic_opts opts;
+    int rc;
 
-    return stub_main(&tool, argc, argv);
+    memset(&cfg, 0, sizeof(cfg));
+    rc = ic_parse_args(argc, argv, &opts, &err);
+    if (rc == 0)
+        rc = lc_cli_start(&opts.cli, ic_usage, &cfg, &err);
+    if (rc > 0) {
+        struct ic_report *r = ic_report_new();
+
+        run_checks(&cfg, &opts, r);
+        ic_report_print(r, opts.cli.json, opts.cli.verbosity < 0);
+        write_prometheus(&cfg, &opts, r);
+        rc = (int)ic_report_status(r);
+        ic_report_free(r);
+        lc_config_done(&cfg);
+        return rc;
+    }
+    lc_config_done(&cfg);
+    return lc_main_exit(opts.cli.program, rc, &err);
 }
