@@ -158,7 +158,7 @@ static int buf_write(void *ctx, const void *buf, size_t len, struct lc_err *err)
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static int read_local_sidecar(const char *set_path, char hex[65], struct lc_err *err)
+int lc_sidecar_read(const char *set_path, char hex[65], struct lc_err *err)
 {
     char *path = lc_xasprintf("%s" SIDECAR_SUFFIX, set_path);
     char text[SIDECAR_MAX];
@@ -316,7 +316,7 @@ int lc_ship_set(struct lc_target *t, const char *spool_dir, const char *set_name
     int rc = -1;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (read_local_sidecar(set_path, hex, err) < 0)
+    if (lc_sidecar_read(set_path, hex, err) < 0)
         goto out;
     fd = open(set_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) < 0) {

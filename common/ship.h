@@ -36,6 +36,10 @@ struct lc_ship_stats {
 int lc_sidecar_parse(const char *text, size_t len, const char *where, char hex[65],
                      struct lc_err *err);
 
+/* The hex SHA-256 in "<set_path>.sha256": 0, or -1 with LC_E_NOINPUT (no sidecar),
+ * LC_E_IO or LC_E_DATA. */
+int lc_sidecar_read(const char *set_path, char hex[65], struct lc_err *err);
+
 /* Whether "<spool>/<set>.shipped-<target>" exists. */
 int lc_ship_is_marked(const char *spool_dir, const char *set_name, const char *target);
 

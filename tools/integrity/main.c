@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/metrics_run.h"
+#include "common/target.h"
 #include "tools/integrity/integrity.h"
 
 static void run_checks(const struct lc_config *cfg, const struct ic_opts *opts, struct ic_report *r)
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
     rc = ic_parse_args(argc, argv, &opts, &err);
     if (rc == 0)
         rc = lc_cli_start(&opts.cli, ic_usage, &cfg, &err);
+    if (rc > 0 && opts.target && !lc_target_find(&cfg, opts.target, &err))
+        rc = -1;
     if (rc > 0) {
         struct ic_report *r = ic_report_new();
 
