@@ -76,7 +76,10 @@ static void check_newest(const struct lc_config *cfg, const struct ic_place *p, 
         char *detail = lc_xasprintf("newest: %s", newest->name);
         int old = age_ms > cfg->integrity.max_backup_age_ms;
 
-        lc_format_duration(age_ms > 0 ? age_ms : 0, age, sizeof(age));
+        if (age_ms < 1000)
+            snprintf(age, sizeof(age), "0s");   /* names have whole seconds, so has the age */
+        else
+            lc_format_duration(age_ms, age, sizeof(age));
         lc_metrics_gauge(ic_report_metrics(r), "lcbp3_backup_age_seconds",
                          "age of the newest complete set", labels, (double)age_ms / 1000.0);
         ic_report_addf(r, id, old ? IC_CRITICAL : IC_OK, threshold, detail,
@@ -113,8 +116,8 @@ static void check_spool_complete(const struct ic_place *p, struct ic_report *r)
                        "'lcbp3-backup run'", NULL, "%zu of %zu sets", missing, p->sets.len);
         free(detail);
     } else {
-        ic_report_addf(r, id, IC_OK, "every set has its sidecar", NULL, NULL, NULL, "%zu sets",
-                       p->sets.len);
+        ic_report_addf(r, id, IC_OK, "every set has its sidecar", NULL, NULL, NULL, "%zu set%s",
+                       p->sets.len, p->sets.len == 1 ? "" : "s");
     }
     lc_buf_done(&names);
     free(id);
@@ -200,12 +203,16 @@ static void check_target_complete(const struct ic_place *p, struct ic_report *r)
         char *note = f.n_in_progress ? lc_xasprintf("%zu upload(s) in progress", f.n_in_progress)
                                      : NULL;
 
-        ic_report_addf(r, id, IC_OK, "every set has its sidecar", note, NULL, NULL, "%zu sets",
-                       p->sets.len);
+        ic_report_addf(r, id, IC_OK, "every set has its sidecar", note, NULL, NULL, "%zu set%s",
+                       p->sets.len, p->sets.len == 1 ? "" : "s");
         free(note);
     }
     if (f.n_strays || f.n_abandoned) {
         struct lc_buf detail = LC_BUF_INIT;
+        char *action = f.n_strays ? lc_xstrdup("only lcbp3-backup should write here: find out "
+                                               "who put the file(s) there, then move them away")
+                                  : lc_xasprintf("'lcbp3-backup prune --target %s' removes "
+                                                 "abandoned uploads", place_name(p));
 
         if (f.n_strays)
             lc_buf_printf(&detail, "not part of a complete set: %s", f.strays.data);
@@ -213,11 +220,9 @@ static void check_target_complete(const struct ic_place *p, struct ic_report *r)
             lc_buf_printf(&detail, "%suploads abandoned more than a day ago: %s",
                           f.n_strays ? "; " : "", f.abandoned.data);
         ic_report_addf(r, stray_id, f.n_strays ? IC_CRITICAL : IC_WARNING,
-                       "only complete sets and their sidecars", detail.data,
-                       f.n_strays ? "only lcbp3-backup should write here: find out who put the "
-                                    "file(s) there, then move them away"
-                                  : "'lcbp3-backup prune --target NAME' removes abandoned uploads",
-                       NULL, "%zu stray, %zu abandoned", f.n_strays, f.n_abandoned);
+                       "only complete sets and their sidecars", detail.data, action, NULL,
+                       "%zu stray, %zu abandoned", f.n_strays, f.n_abandoned);
+        free(action);
         lc_buf_done(&detail);
     } else {
         ic_report_addf(r, stray_id, IC_OK, "only complete sets and their sidecars", NULL, NULL,
@@ -265,6 +270,9 @@ static void check_shipped(const struct lc_config *cfg, const struct ic_place *sp
     }
     if (n_missing || n_resized) {
         struct lc_buf detail = LC_BUF_INIT;
+        char *action = lc_xasprintf("'lcbp3-backup verify --target %s' drops the record of a "
+                                    "bad copy, then 'lcbp3-backup ship --target %s' uploads it "
+                                    "again", place_name(p), place_name(p));
 
         if (n_missing)
             lc_buf_printf(&detail, "recorded as shipped but not complete on the target: %s",
@@ -273,10 +281,8 @@ static void check_shipped(const struct lc_config *cfg, const struct ic_place *sp
             lc_buf_printf(&detail, "%snot the spool's size on the target: %s",
                           n_missing ? "; " : "", resized.data);
         ic_report_addf(r, id, IC_CRITICAL, "the spool's shipped sets are there, same size",
-                       detail.data,
-                       "'lcbp3-backup verify --target NAME' drops the record of a bad copy, then "
-                       "'lcbp3-backup ship --target NAME' uploads it again", NULL,
-                       "%zu missing, %zu resized", n_missing, n_resized);
+                       detail.data, action, NULL, "%zu missing, %zu resized", n_missing, n_resized);
+        free(action);
         lc_buf_done(&detail);
     } else {
         ic_report_addf(r, id, IC_OK, "the spool's shipped sets are there, same size", NULL, NULL,

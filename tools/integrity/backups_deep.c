@@ -203,6 +203,7 @@ static void report_place(const struct ic_place *p, const struct deep_item *items
     char *id = lc_xasprintf("%s.deep", p->label);
     char *labels = lc_metrics_labels("target", p->target ? p->target->cfg->name : "spool", NULL);
     enum ic_status status = IC_OK;
+    char *action = NULL;
 
     for (size_t idx = 0; idx < len; idx++) {
         const struct deep_item *item = &items[idx];
@@ -220,20 +221,22 @@ static void report_place(const struct ic_place *p, const struct deep_item *items
     }
     lc_metrics_gauge(ic_report_metrics(r), "lcbp3_backup_corrupt_sets",
                      "sets found corrupt by the last deep verification", labels, (double)corrupt);
-    if (corrupt)
+    if (corrupt) {
         status = IC_CRITICAL;
-    else if (failed)
+        action = p->target ? lc_xasprintf("do not restore from the corrupt copies; 'lcbp3-backup "
+                                          "verify --target %s' drops their shipped record and "
+                                          "'lcbp3-backup ship' uploads the spool's copy again",
+                                          p->target->cfg->name)
+                           : lc_xstrdup("do not restore from the corrupt sets; keep them for "
+                                        "analysis, check the disk (dmesg, SMART) and make a new "
+                                        "set with 'lcbp3-backup run'");
+    } else if (failed) {
         status = IC_UNKNOWN;
-    ic_report_addf(r, id, status, "every set whole", detail.len ? detail.data : NULL,
-                   corrupt ? (p->target ? "do not restore from the corrupt copies; 'lcbp3-backup "
-                                          "verify --target NAME' drops their shipped record and "
-                                          "'lcbp3-backup ship' uploads the spool's copy again"
-                                        : "do not restore from the corrupt sets; keep them for "
-                                          "analysis, check the disk (dmesg, SMART) and make a "
-                                          "new set with 'lcbp3-backup run'")
-                   : failed ? "check the target with 'lcbp3-integrity health' and run again"
-                            : NULL,
+        action = lc_xstrdup("check the target with 'lcbp3-integrity health' and run again");
+    }
+    ic_report_addf(r, id, status, "every set whole", detail.len ? detail.data : NULL, action,
                    NULL, "%zu verified, %zu corrupt, %zu not checked", verified, corrupt, failed);
+    free(action);
     lc_buf_done(&detail);
     free(labels);
     free(id);
@@ -265,7 +268,7 @@ static void report_coverage(const struct deep_item *items, size_t len, int64_t b
                    stale ? "give --budget more time, or run 'lcbp3-integrity backups --deep' "
                            "without a budget once"
                          : NULL,
-                   NULL, "%zu verified this run, %zu left%s", done, left,
+                   NULL, "%zu verified this run, %zu not reached%s", done, left,
                    left && budget_ms >= 0 ? " (budget reached)" : "");
 }
 
