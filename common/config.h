@@ -109,6 +109,23 @@ struct lc_numbering_cfg {
     char *configs_table;      /* [document_numbering_configs] */
     char *sequences_table;    /* [document_numbering_sequences] */
     char *audit_table;        /* [document_numbering_audit_logs] */
+    /* the columns lcbp3-integrity sequences reads (defaults: the seed schema) */
+    char **config_id_columns;       /* [id]: what identifies a config */
+    char *config_max_column;        /* [max_value]; unset: default_max_value */
+    char *config_reset_column;      /* [reset_scope]; unset: year 0 = no reset */
+    char *config_yearly_value;      /* [YEARLY]: the reset column's value for yearly */
+    char *config_active_column;     /* [is_active]; unset: every config is active */
+    char *config_label_column;      /* [template]; unset: none */
+    char **sequence_config_columns; /* [config_id]: matched to config_id_columns */
+    char *sequence_year_column;     /* [year] */
+    char *sequence_value_column;    /* [current_value]: the last number issued */
+    char **sequence_id_columns;     /* [id]: what audit rows name a sequence by */
+    char **audit_sequence_columns;  /* [sequence_id]: matched to sequence_id_columns */
+    char *audit_number_column;      /* [generated_number] */
+    char *audit_action_column;      /* [action]; unset: every row issued a number */
+    char *audit_issue_action;       /* [GENERATE] */
+    char *audit_time_column;        /* [created_at] */
+    int64_t default_max_value;      /* [9999]: without configs table or max column */
     char *reservations_table; /* unset by default */
     char *reservation_status_column;    /* [status]: 'RESERVED' / 'CANCELLED' */
     char *reservation_expires_column;   /* [expires_at] */
