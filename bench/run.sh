@@ -171,6 +171,19 @@ timeout -k 10 "$limit" mydumper --defaults-file="$peer_cnf" -B "$LC_DB" -o "$out
 PREP=prep_restore_db PREP_CREATE=1 measure myloader - myloader --defaults-file="$admin_cnf" -d "$out/mydumper-ci" -B "$restore_db" -t "$THREADS" -o -v 1
 lc_mysql -e "DROP DATABASE IF EXISTS $restore_db"
 
+# ---- deep verification of that set (issue 5): ours against sha256sum + gzip -t over the
+# same bytes (the members extracted beforehand, untimed, so the peer reads files)
+integrity_tool="$BUILD/tools/integrity/lcbp3-integrity"
+[ -x "$integrity_tool" ] || die "$integrity_tool is not built"
+verify_set=$(find "$LC_SPOOL_DIR" -maxdepth 1 -name '*.tar' | head -n 1)
+mkdir -p "$out/members"
+tar -xf "$verify_set" -C "$out/members"
+prep_verify() { rm -f "${LC_SPOOL_DIR:?}"/*.verified; }
+PREP=prep_verify measure ours_verify - "$integrity_tool" --config "$conf" backups --deep
+PREP=prep_verify measure sha256_gzip_t - bash -c 'cd "$1" && sha256sum --quiet -c "$2.sha256" && find "$3" -name "*.gz" -print0 | xargs -0 gzip -t' \
+    _ "$LC_SPOOL_DIR" "$(basename "$verify_set")" "$out/members"
+verify_mb=$(awk -v b="$(stat -c %s "$verify_set")" 'BEGIN { printf "%.1f", b / 1048576 }')
+
 report() {
     local n
     echo
@@ -232,6 +245,14 @@ report() {
     if [ "${WALL[ours_restore]:-FAILED}" != FAILED ]; then
         awk -v k="${RSS[ours_restore]}" 'BEGIN { m = k / 1024; printf "%-44s %9.1f  target <= %-5s %s\n", "peak RSS of our restore, MiB", m, 128, (m <= 128 ? "MET" : "MISSED") }'
     fi
+    echo
+    printf '%-44s %9s %11s\n' "deep verification of one $verify_mb MiB set" "wall s" "peak RSS"
+    printf '%-44s %9s %11s\n' "lcbp3-integrity backups --deep" "${WALL[ours_verify]:-?}" \
+        "$([ "${WALL[ours_verify]:-FAILED}" = FAILED ] && echo - || awk -v k="${RSS[ours_verify]}" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
+    printf '%-44s %9s\n' "sha256sum -c + gzip -t on every member" "${WALL[sha256_gzip_t]:-?}"
+    echo
+    # throughput >= 0.8 x the peers' is wall time <= 1.25 x theirs
+    ratio "deep verify wall: ours / (sha256sum + gzip -t)" "${WALL[ours_verify]:-}" "${WALL[sha256_gzip_t]:-}" 1.25
 }
 
 mkdir -p "$BENCH/results"
