@@ -349,6 +349,25 @@ static int resolve_secrets(struct lc_config *cfg, struct lc_err *err)
     return 0;
 }
 
+/* The health thresholds of [integrity]: each warn_ key at most its crit_ key. */
+static int check_integrity_pairs(const struct lc_integrity_cfg *ic, struct lc_err *err)
+{
+    const struct {
+        const char *what;
+        int64_t warn, crit;
+    } pairs[] = {
+        {"replication_lag", ic->warn_replication_lag_ms, ic->crit_replication_lag_ms},
+        {"transaction_age", ic->warn_transaction_age_ms, ic->crit_transaction_age_ms},
+        {"redis_memory", ic->warn_redis_memory, ic->crit_redis_memory},
+    };
+
+    for (size_t idx = 0; idx < sizeof(pairs) / sizeof(pairs[0]); idx++)
+        if (pairs[idx].warn > pairs[idx].crit)
+            return lc_err_set(err, LC_E_CONFIG, "[integrity] warn_%s is above crit_%s",
+                              pairs[idx].what, pairs[idx].what);
+    return 0;
+}
+
 static int check_consistency(const struct lc_config *cfg, struct lc_err *err)
 {
     if (!cfg->backup.spool_dir && !cfg->backup.work_dir)
@@ -371,7 +390,7 @@ static int check_consistency(const struct lc_config *cfg, struct lc_err *err)
                           "[integrity] warn_utilization (%lld) is above crit_utilization (%lld)",
                           (long long)cfg->integrity.warn_utilization,
                           (long long)cfg->integrity.crit_utilization);
-    return 0;
+    return check_integrity_pairs(&cfg->integrity, err);
 }
 
 int lc_config_load(const char *path, struct lc_config *cfg, struct lc_err *err)

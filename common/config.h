@@ -138,6 +138,13 @@ struct lc_integrity_cfg {
     int64_t warn_utilization; /* [80] percent */
     int64_t crit_utilization; /* [90] percent */
     int64_t max_backup_age_ms;/* [26h] */
+    int64_t warn_replication_lag_ms; /* [60s] */
+    int64_t crit_replication_lag_ms; /* [5m] */
+    int64_t warn_transaction_age_ms; /* [30s] */
+    int64_t crit_transaction_age_ms; /* [5m] */
+    int64_t warn_lock_wait_ms;       /* [10s] */
+    int64_t warn_redis_memory;       /* [80] percent of maxmemory */
+    int64_t crit_redis_memory;       /* [90] percent of maxmemory */
 };
 
 struct lc_metrics_cfg {

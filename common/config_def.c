@@ -102,6 +102,13 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_INTEGRITY, "warn_utilization", LC_KEY_INT64, "80", 1, 100, LC_TOOL_INTEGRITY, INT(warn_utilization), "WARNING above this percent"},
     {LC_SEC_INTEGRITY, "crit_utilization", LC_KEY_INT64, "90", 1, 100, LC_TOOL_INTEGRITY, INT(crit_utilization), "CRITICAL above this percent"},
     {LC_SEC_INTEGRITY, "max_backup_age", LC_KEY_DURATION, "26h", 60 * 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(max_backup_age_ms), "newest set must be younger"},
+    {LC_SEC_INTEGRITY, "warn_replication_lag", LC_KEY_DURATION, "60s", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(warn_replication_lag_ms), "health: WARNING when a replica lags more"},
+    {LC_SEC_INTEGRITY, "crit_replication_lag", LC_KEY_DURATION, "5m", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(crit_replication_lag_ms), "health: CRITICAL when a replica lags more"},
+    {LC_SEC_INTEGRITY, "warn_transaction_age", LC_KEY_DURATION, "30s", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(warn_transaction_age_ms), "health: WARNING when a transaction is open longer"},
+    {LC_SEC_INTEGRITY, "crit_transaction_age", LC_KEY_DURATION, "5m", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(crit_transaction_age_ms), "health: CRITICAL when a transaction is open longer"},
+    {LC_SEC_INTEGRITY, "warn_lock_wait", LC_KEY_DURATION, "10s", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(warn_lock_wait_ms), "health: WARNING when a row-lock wait lasts longer"},
+    {LC_SEC_INTEGRITY, "warn_redis_memory", LC_KEY_INT64, "80", 1, 100, LC_TOOL_INTEGRITY, INT(warn_redis_memory), "health: WARNING above this percent of maxmemory"},
+    {LC_SEC_INTEGRITY, "crit_redis_memory", LC_KEY_INT64, "90", 1, 100, LC_TOOL_INTEGRITY, INT(crit_redis_memory), "health: CRITICAL above this percent of maxmemory"},
 
     {LC_SEC_METRICS, "textfile", LC_KEY_PATH, NULL, 0, 0, ALL, MET(textfile), "node_exporter textfile (*.prom) to write"},
     {LC_SEC_METRICS, "pushgateway_url", LC_KEY_STRING, NULL, 0, 0, ALL, MET(pushgateway_url), "Pushgateway base URL"},

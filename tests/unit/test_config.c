@@ -66,6 +66,13 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.retention.keep_daily, -1);
     assert_string_equal(cfg.numbering.reservation_pattern, "reservation:*");
     assert_int_equal(cfg.integrity.max_backup_age_ms, 26LL * 3600 * 1000);
+    assert_int_equal(cfg.integrity.warn_replication_lag_ms, 60000);
+    assert_int_equal(cfg.integrity.crit_replication_lag_ms, 300000);
+    assert_int_equal(cfg.integrity.warn_transaction_age_ms, 30000);
+    assert_int_equal(cfg.integrity.crit_transaction_age_ms, 300000);
+    assert_int_equal(cfg.integrity.warn_lock_wait_ms, 10000);
+    assert_int_equal(cfg.integrity.warn_redis_memory, 80);
+    assert_int_equal(cfg.integrity.crit_redis_memory, 90);
     assert_int_equal(cfg.n_targets, 0);
     assert_null(cfg.mariadb.password);
     assert_true(lc_config_threads(&cfg) >= 1);
@@ -135,6 +142,10 @@ static void test_errors(void **state)
     expect_error("[target.nas]\nurl = ftp://nas/x\n", 78, "not a file://");
     expect_error("[target.nas]\nkeep_days = 3\n", 78, "url is required");
     expect_error("[integrity]\nwarn_utilization = 95\n", 78, "above crit_utilization");
+    expect_error("[integrity]\nwarn_replication_lag = 10m\n", 78, "warn_replication_lag is above crit_replication_lag");
+    expect_error("[integrity]\ncrit_transaction_age = 10s\n", 78, "warn_transaction_age is above crit_transaction_age");
+    expect_error("[integrity]\nwarn_redis_memory = 95\n", 78, "warn_redis_memory is above crit_redis_memory");
+    expect_error("[integrity]\nwarn_lock_wait = 0s\n", 78, "[integrity] warn_lock_wait");
     expect_error("this is not ini\n", 78, ":1: syntax error");
 }
 
