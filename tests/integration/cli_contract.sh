@@ -88,7 +88,12 @@ lc_assert_file_contains "$LC_ERR" "'db' needs a SET"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" redis latest --into x
 lc_assert_file_contains "$LC_ERR" "option '--into' does not apply to 'redis'"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --tables a,,b
-lc_expect_exit 70 -- lc_tool integrity --config "$conf" all
+lc_expect_exit 64 -- lc_tool integrity --config "$conf" health --deep
+lc_assert_file_contains "$LC_ERR" "option '--deep' does not apply to 'health'"
+lc_expect_exit 64 -- lc_tool integrity --config "$conf" backups --budget 10m
+lc_assert_file_contains "$LC_ERR" "give --deep too"
+lc_expect_exit 64 -- lc_tool integrity --config "$conf" backups --deep --budget soon
+lc_expect_exit 64 -- lc_tool integrity --config "$conf" verify
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --batch many
 lc_assert_file_contains "$LC_ERR" "--batch 'many'"
 lc_expect_exit 70 -- lc_tool dr --config "$conf" plan
