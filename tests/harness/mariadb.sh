@@ -275,3 +275,47 @@ lc_checksum_tables() {
     lc_mysql_q "CHECKSUM TABLE $stmt EXTENDED" | awk -F'\t' -v db="$db." '{ n = $1; if (index(n, db) == 1) n = substr(n, length(db) + 1); print n " " $2 }' |
         LC_ALL=C sort
 }
+
+lc__mariadb_caught_up() { # REPLICA PRIMARY: both threads run and the GTID positions match
+    local want got status
+    lc_use_mariadb "$2"
+    want=$(lc_mysql_q "SELECT @@gtid_binlog_pos") || return 1
+    lc_use_mariadb "$1"
+    status=$(lc_mysql_q "SHOW SLAVE STATUS" 2>/dev/null | awk -F'\t' '{ print $11 " " $12 }') || return 1
+    got=$(lc_mysql_q "SELECT @@gtid_slave_pos") || return 1
+    [ "$status" = "Yes Yes" ] && [ "$got" = "$want" ]
+}
+
+# lc_start_mariadb_replica [--name NAME] [--of PRIMARY] [mariadbd options...]: a second
+# mariadbd (own datadir and port, like lc_start_mariadb, default name 'replica') that
+# replicates from PRIMARY (default: the current instance) with GTID (MASTER_USE_GTID=
+# slave_pos) as 'lc_repl'@'127.0.0.1' (REPLICATION SLAVE; password in
+# $LC_TMP/secrets/mariadb-repl.password). Its server_id comes from its name. Returns
+# once it has caught up (60 s bound). Afterwards MDB_* point at the primary again (use
+# lc_use_mariadb NAME for the replica); exports LC_REPLICA_NAME and LC_REPLICA_PORT.
+lc_start_mariadb_replica() {
+    local name=replica primary=${MDB_NAME:-mariadb} pwf pw pport sid
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --name) name=$2; shift 2 ;;
+        --of) primary=$2; shift 2 ;;
+        *) break ;;
+        esac
+    done
+    lc_use_mariadb "$primary"
+    pport=$MDB_PORT
+    pwf="$LC_TMP/secrets/mariadb-repl.password"
+    lc__secret_file "$pwf"
+    pw=$(cat "$pwf")
+    lc_mysql -e "CREATE OR REPLACE USER 'lc_repl'@'127.0.0.1' IDENTIFIED BY '$pw'; GRANT REPLICATION SLAVE ON *.* TO 'lc_repl'@'127.0.0.1'" ||
+        lc_fail "cannot create the replication user on '$primary'"
+    sid=$(($(echo "$name" | cksum | cut -d' ' -f1) % 1000000 + 2))
+    lc_start_mariadb --name "$name" --server-id="$sid" "$@"
+    lc_mysql -e "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$pport, MASTER_USER='lc_repl', MASTER_PASSWORD='$pw', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE" ||
+        lc_fail "cannot start replication on '$name'"
+    lc_wait_for 60 "replica '$name' to catch up with '$primary'" lc__mariadb_caught_up "$name" "$primary"
+    LC_REPLICA_NAME=$name
+    LC_REPLICA_PORT=$(cat "$LC_TMP/$name/port")
+    export LC_REPLICA_NAME LC_REPLICA_PORT
+    lc_use_mariadb "$primary"
+}
