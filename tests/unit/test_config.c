@@ -65,6 +65,11 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.retention.min_keep, 3);
     assert_int_equal(cfg.retention.keep_daily, -1);
     assert_string_equal(cfg.numbering.reservation_pattern, "reservation:*");
+    assert_string_equal(cfg.numbering.config_id_columns[0], "id");
+    assert_null(cfg.numbering.config_id_columns[1]);
+    assert_string_equal(cfg.numbering.sequence_value_column, "current_value");
+    assert_string_equal(cfg.numbering.audit_issue_action, "GENERATE");
+    assert_int_equal(cfg.numbering.default_max_value, 9999);
     assert_int_equal(cfg.integrity.max_backup_age_ms, 26LL * 3600 * 1000);
     assert_int_equal(cfg.integrity.warn_replication_lag_ms, 60000);
     assert_int_equal(cfg.integrity.crit_replication_lag_ms, 300000);

@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/db.h"
+#include "common/log.h"
 #include "common/mem.h"
 #include "tools/integrity/integrity.h"
 #include "tools/integrity/sequences.h"
@@ -132,6 +134,28 @@ static void seqs_free(struct run *run)
 
 /* ---- reading ---- */
 
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* lc_db_query() with the statement and its time at debug level (-v): what EXPLAIN needs. */
+static MYSQL_RES *timed_query(MYSQL *db, const char *what, const char *sql, struct lc_err *err)
+{
+    double t0 = now_ms();
+    MYSQL_RES *res;
+
+    lc_log_debug("sequences: %s: %s", what, sql);
+    res = lc_db_query(db, sql, err);
+    if (res)
+        lc_log_debug("sequences: %s: %llu rows in %.0f ms", what,
+                     (unsigned long long)mysql_num_rows(res), now_ms() - t0);
+    return res;
+}
+
 static int read_clock(struct run *run, struct lc_err *err)
 {
     MYSQL_RES *res = lc_db_query(run->db, "SELECT YEAR(CURDATE()), DAYOFYEAR(CURDATE()), "
@@ -160,7 +184,7 @@ out:
 static int read_sequences(struct run *run, struct lc_err *err)
 {
     char *sql = ic_seq_sql_sequences(run->db, &run->cfg->numbering, &run->t);
-    MYSQL_RES *res = lc_db_query(run->db, sql, err);
+    MYSQL_RES *res = timed_query(run->db, "sequences", sql, err);
     MYSQL_ROW row;
     int rc = -1;
 
@@ -207,7 +231,7 @@ static int rate_cmp(const void *a, const void *b)
 static int read_rates(struct run *run, struct lc_err *err)
 {
     char *sql = ic_seq_sql_audit(run->db, &run->cfg->numbering, &run->t);
-    MYSQL_RES *res = lc_db_query(run->db, sql, err);
+    MYSQL_RES *res = timed_query(run->db, "audit", sql, err);
     struct rate *rates = NULL;
     size_t n = 0;
     MYSQL_ROW row;
@@ -595,7 +619,7 @@ static void summary_yearly(struct run *run)
                        NULL, NULL, "-");
         return;
     }
-    res = lc_db_query(run->db, sql, &err);
+    res = timed_query(run->db, "yearly", sql, &err);
     if (!res) {
         lc_err_prefix(&err, "reading the yearly configs of '%s'", run->t.where[IC_SEQ_CONFIGS]);
         ic_report_unknown(run->r, "yearly_scope", &err, "check the [mariadb] connection and "
