@@ -71,6 +71,7 @@ int lc_target_open(const struct lc_target_cfg *cfg, struct lc_target **out, stru
     t = lc_xcalloc(1, sizeof(*t));
     t->cfg = cfg;
     t->ops = ops;
+    t->retries = cfg->retries;
     if (ops->open(t, err) < 0) {
         lc_err_prefix(err, "[target.%s]", cfg->name);
         free(t);
@@ -112,6 +113,11 @@ void lc_target_free(struct lc_target *t)
     if (t->ops->close)
         t->ops->close(t);
     free(t);
+}
+
+void lc_target_no_retries(struct lc_target *t)
+{
+    t->retries = 0;
 }
 
 char *lc_target_describe(const struct lc_target *t)
@@ -164,7 +170,7 @@ struct attempt {
 
 static int with_retries(struct lc_target *t, struct attempt *a, struct lc_err *err)
 {
-    int64_t tries = t->cfg->retries + 1;
+    int64_t tries = t->retries + 1;
     int rc = -1;
 
     for (int64_t attempt = 1; attempt <= tries; attempt++) {

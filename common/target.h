@@ -91,6 +91,7 @@ struct lc_target {
     const struct lc_target_cfg *cfg;
     const struct lc_target_ops *ops;
     void *priv;               /* the driver's state */
+    int64_t retries;          /* cfg->retries, or 0 after lc_target_no_retries() */
 };
 
 extern const struct lc_target_ops lc_target_file_ops;
@@ -101,6 +102,10 @@ extern const struct lc_target_ops lc_target_s3_ops;
 /* Picks the driver for cfg->url and opens it. On failure *out is untouched. */
 int lc_target_open(const struct lc_target_cfg *cfg, struct lc_target **out, struct lc_err *err);
 void lc_target_free(struct lc_target *t);  /* accepts NULL */
+
+/* Each operation is tried once (still bounded by the target's timeout): for checks that
+ * must answer promptly, such as lcbp3-integrity's. */
+void lc_target_no_retries(struct lc_target *t);
 
 /* The configured [target.NAME], or NULL with LC_E_USAGE naming the configured targets. */
 const struct lc_target_cfg *lc_target_find(const struct lc_config *cfg, const char *name,

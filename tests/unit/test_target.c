@@ -122,13 +122,12 @@ static const struct lc_target_ops fake_ops = {
 static void test_retries(void **state)
 {
     struct lc_target_cfg c = cfg_for("fake://x");
-    struct lc_target t = {&c, &fake_ops, NULL};
+    struct lc_target t = {&c, &fake_ops, NULL, 2};
     struct lc_target_object o;
     struct lc_err err = LC_ERR_INIT;
     struct lc_target_source src = {rewinds_read, count_rewind, NULL, 0};
 
     (void)state;
-    c.retries = 2;
     /* transient: retried, then it works (the backoff sleeps about 0.5-1 s and 1-2 s) */
     calls = 0, failures_left = 2, failure_status = LC_E_UNAVAILABLE;
     assert_int_equal(lc_target_stat(&t, "x", &o, &err), 1);
@@ -141,7 +140,7 @@ static void test_retries(void **state)
     assert_int_equal(err.status, LC_E_NOPERM);
     assert_string_equal(err.msg, "target 't': failure 1");
     /* retries exhausted: the last failure is reported */
-    c.retries = 1;
+    t.retries = 1;
     calls = 0, failures_left = 5, failure_status = LC_E_UNAVAILABLE;
     assert_int_equal(lc_target_stat(&t, "x", &o, &err), -1);
     assert_int_equal(calls, 2);
@@ -154,6 +153,11 @@ static void test_retries(void **state)
     src.rewind = NULL;
     calls = 0, failures_left = 1;
     assert_int_equal(lc_target_put(&t, "x", &src, &err), -1);
+    assert_int_equal(calls, 1);
+    /* lc_target_no_retries(): one try, even for a transient failure */
+    lc_target_no_retries(&t);
+    calls = 0, failures_left = 5, failure_status = LC_E_UNAVAILABLE;
+    assert_int_equal(lc_target_stat(&t, "x", &o, &err), -1);
     assert_int_equal(calls, 1);
     /* no free_space operation: "cannot tell" */
     {

@@ -305,8 +305,10 @@ static void list_place(const struct lc_config *cfg, struct ic_place *p,
 
     if (!tcfg)
         rc = lc_spool_list(cfg->backup.spool_dir, &p->sets, &err);
-    else if ((rc = lc_target_open(tcfg, &p->target, &err)) == 0)
+    else if ((rc = lc_target_open(tcfg, &p->target, &err)) == 0) {
+        lc_target_no_retries(p->target);   /* a check answers promptly; cron runs it again */
         rc = lc_target_list_sets(p->target, &p->sets, NULL, &err);
+    }
     if (rc < 0)
         ic_report_unknown(r, id, &err, tcfg ? "check the target with 'lcbp3-integrity health' "
                                               "and its [target.NAME] keys"

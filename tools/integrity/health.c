@@ -159,6 +159,7 @@ static void check_target_space(const struct lc_config *cfg, const struct lc_targ
         ic_report_unknown(r, check, &err, "check the [target] section");
         goto out;
     }
+    lc_target_no_retries(t);   /* a check answers promptly; cron runs it again */
     where = lc_target_describe(t);
     known = lc_target_free_space(t, &s.free, &err);
     if (known < 0) {
