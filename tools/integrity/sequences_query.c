@@ -395,8 +395,14 @@ char *ic_seq_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
         lc_buf_puts(&b, " = ");
         lc_db_quote_string(db, &b, num->audit_issue_action ? num->audit_issue_action : "");
     }
-    lc_buf_puts(&b, " GROUP BY ");
-    put_columns(&b, "a", num->audit_sequence_columns);
+    /*
+     * Grouped by the key expression, not the columns: an index that starts with the
+     * sequence columns would then deliver the groups in order, and the optimizer takes
+     * it for a full index scan with a row lookup per audit row (measured: 35 s at 10 M
+     * rows) instead of the range of the last 30 days on the time column (a sort of the
+     * window's rows).
+     */
+    lc_buf_puts(&b, " GROUP BY 1");
     return lc_buf_steal(&b);
 }
 
