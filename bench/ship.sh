@@ -65,12 +65,12 @@ sftp_url=$(sed -n 's/^url=\(sftp:.*\)/\1/p' "$conf")
 # timed CMD...: median wall seconds of RUNS runs (before each: `prep`), into $T
 timed() {
     local -a walls=()
-    local r w
+    local r
     for ((r = 0; r < RUNS; r++)); do
         prep
-        w=$( { /usr/bin/time -f '%e' timeout 1800 "$@" >/dev/null 2>"$LC_TMP/cmd.err"; } 2>&1 | tail -n 1) ||
+        /usr/bin/time -f '%e' -o "$LC_TMP/time.out" timeout 1800 "$@" >/dev/null 2>"$LC_TMP/cmd.err" ||
             { cat "$LC_TMP/cmd.err" >&2; die "failed: $*"; }
-        walls+=("$w")
+        walls+=("$(tail -n 1 "$LC_TMP/time.out")")
     done
     T=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
 }

@@ -94,6 +94,17 @@ static ssize_t file_source_read(void *ctx, void *buf, size_t len, struct lc_err 
     return n;
 }
 
+static ssize_t file_source_copy_to(void *ctx, int out_fd, size_t max, void *scratch,
+                                   size_t scratch_len, struct lc_err *err)
+{
+    struct file_source *fs = ctx;
+    ssize_t n = fs->inner.copy_to(fs->inner.ctx, out_fd, max, scratch, scratch_len, err);
+
+    if (n > 0)
+        lc_progress_add(fs->progress, (uint64_t)n);
+    return n;
+}
+
 static int file_source_rewind(void *ctx, struct lc_err *err)
 {
     struct file_source *fs = ctx;
@@ -277,7 +288,7 @@ int lc_ship_complete(struct lc_target *t, const char *set_name, uint64_t size, c
     char *sidecar_name = lc_xasprintf("%s" SIDECAR_SUFFIX, set_name);
     char *sidecar_text = lc_xasprintf("%s  %s\n", hex, set_name);
     struct mem_source ms = {sidecar_text, strlen(sidecar_text), 0};
-    struct lc_target_source side = {mem_read, mem_rewind, &ms, (int64_t)strlen(sidecar_text)};
+    struct lc_target_source side = {mem_read, mem_rewind, &ms, (int64_t)strlen(sidecar_text), NULL};
     int rc = -1;
 
     if (verify_object(t, set_name, size, hex, verify, progress, stats, err) < 0) {
@@ -308,7 +319,8 @@ int lc_ship_set(struct lc_target *t, const char *spool_dir, const char *set_name
     char *set_path = lc_xasprintf("%s/%s", spool_dir, set_name);
     char *marker = NULL;
     struct file_source fs;
-    struct lc_target_source src = {file_source_read, file_source_rewind, &fs, 0};
+    struct lc_target_source src = {file_source_read, file_source_rewind, &fs, 0,
+                                   file_source_copy_to};
     struct timespec t0;
     struct stat st;
     char hex[65], stamp[32];

@@ -53,7 +53,7 @@ static ssize_t pipe_read(void *ctx, void *buf, size_t len, struct lc_err *err)
 static void *upload(void *arg)
 {
     struct stream_upload *up = arg;
-    struct lc_target_source src = {pipe_read, NULL, up, -1};
+    struct lc_target_source src = {pipe_read, NULL, up, -1, NULL};
 
     up->rc = lc_target_put(up->t, up->set_name, &src, &up->err);
     /* the writer sees EPIPE from now on and drops this target */

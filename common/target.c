@@ -353,13 +353,56 @@ static int fd_rewind(void *ctx, struct lc_err *err)
     return 0;
 }
 
+/* copy_to through memory, for files the kernel cannot copy between. */
+static ssize_t fd_copy_through(struct lc_target_fd_source *s, int out_fd, char *scratch,
+                               size_t len, struct lc_err *err)
+{
+    ssize_t n = fd_read(s, scratch, len, err);
+
+    for (ssize_t off = 0; n > 0 && off < n;) {
+        ssize_t w = write(out_fd, scratch + off, (size_t)(n - off));
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return lc_err_sys(err, LC_E_IO, "write failed");
+        off += w;
+    }
+    return n;
+}
+
+static ssize_t fd_copy_to(void *ctx, int out_fd, size_t max, void *scratch, size_t scratch_len,
+                          struct lc_err *err)
+{
+    struct lc_target_fd_source *s = ctx;
+    size_t through = max < scratch_len ? max : scratch_len;
+    ssize_t n;
+
+    if (s->no_kernel_copy)
+        return fd_copy_through(s, out_fd, scratch, through, err);
+    do
+        n = copy_file_range(s->fd, NULL, out_fd, NULL, max, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                  errno == EBADF)) {
+        s->no_kernel_copy = 1;   /* other file systems, an old kernel, a pipe */
+        return fd_copy_through(s, out_fd, scratch, through, err);
+    }
+    if (n < 0)
+        return lc_err_sys(err, LC_E_IO, "copy failed");
+    s->done += (uint64_t)n;
+    return n;
+}
+
 void lc_target_source_fd(struct lc_target_fd_source *state, int fd, int64_t size,
                          struct lc_target_source *out)
 {
     state->fd = fd;
     state->done = 0;
+    state->no_kernel_copy = 0;
     out->read = fd_read;
     out->rewind = fd_rewind;
     out->ctx = state;
     out->size = size;
+    out->copy_to = fd_copy_to;
 }

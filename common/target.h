@@ -58,6 +58,16 @@ struct lc_target_source {
     int (*rewind)(void *ctx, struct lc_err *err);
     void *ctx;
     int64_t size;             /* total bytes, or -1 when unknown (streaming) */
+    /*
+     * Optional, NULL unless the source is a file: copies up to `max` bytes from the
+     * current position into `out_fd` inside the kernel (copy_file_range), advancing as
+     * read() does; where the kernel cannot copy between the two files (another file
+     * system, e.g. an NFS mount), through `scratch` with read() and write(). Returns the
+     * bytes copied (0 at the end) or -1 with err set; err->sys_errno says what failed
+     * (ENOSPC: the destination is full).
+     */
+    ssize_t (*copy_to)(void *ctx, int out_fd, size_t max, void *scratch, size_t scratch_len,
+                       struct lc_err *err);
 };
 
 /* Where a download's bytes go: returns 0, or -1 with err set (which ends the get). */
@@ -155,6 +165,7 @@ void lc_target_objects_done(struct lc_target_objects *list);
 struct lc_target_fd_source {
     int fd;
     uint64_t done;
+    int no_kernel_copy;       /* copy_file_range refused these files: copy through memory */
 };
 void lc_target_source_fd(struct lc_target_fd_source *state, int fd, int64_t size,
                          struct lc_target_source *out);

@@ -23,6 +23,7 @@
 #include "common/target.h"
 
 #define CHUNK (1024 * 1024)
+#define KERNEL_CHUNK (8 * CHUNK)   /* per copy_file_range call: interrupts and bwlimit between */
 
 struct file_target {
     char *base;               /* absolute path, no trailing '/' */
@@ -115,7 +116,8 @@ static int write_all(int fd, const char *p, size_t len, const char *path, struct
     return 0;
 }
 
-/* Copies the source into fd at no more than bwlimit bytes per second. */
+/* Copies the source into fd at no more than bwlimit bytes per second: in the kernel when
+ * the source is a file, through a buffer otherwise. */
 static int copy_in(const struct lc_target *t, const struct lc_target_source *src, int fd,
                    const char *tmp, struct lc_err *err)
 {
@@ -126,14 +128,24 @@ static int copy_in(const struct lc_target *t, const struct lc_target_source *src
 
     lc_rate_init(&rate, (double)t->cfg->bwlimit);
     for (;;) {
-        ssize_t n = src->read(src->ctx, buf, CHUNK, err);
+        ssize_t n;
 
-        if (n < 0)
-            goto out;
+        if (src->copy_to) {   /* a file: copied in the kernel where it can */
+            n = src->copy_to(src->ctx, fd, KERNEL_CHUNK, buf, CHUNK, err);
+            if (n < 0) {
+                errno = err->sys_errno;
+                fail(err, "cannot copy into", tmp);
+                goto out;
+            }
+        } else {
+            n = src->read(src->ctx, buf, CHUNK, err);
+            if (n < 0)
+                goto out;
+            if (n > 0 && write_all(fd, buf, (size_t)n, tmp, err) < 0)
+                goto out;
+        }
         if (n == 0)
             break;
-        if (write_all(fd, buf, (size_t)n, tmp, err) < 0)
-            goto out;
         done += (uint64_t)n;
         if (lc_check_interrupted(err) < 0)
             goto out;

@@ -33,6 +33,9 @@
 /* after a failed write, less free space than this (or than what remained to send) means
  * the target is full: SFTP v3 reports ENOSPC only as the generic status "Failure" */
 #define LOW_SPACE (1024 * 1024)
+/* What libcurl hands libssh2 per write: libssh2 pipelines it as many SFTP packets, so
+ * bigger means fewer round trips (curl allows up to 2 MiB). */
+#define UPLOAD_BUFFER (2L * 1024 * 1024)
 
 struct sftp_target {
     struct lc_http http;
@@ -585,6 +588,7 @@ static int sftp_put(struct lc_target *t, const char *name, const struct lc_targe
     post = slist_add(post, quote_cmd(0, "rename", tmp, path));
     setup(st, url, 1);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, put_read);
     curl_easy_setopt(c, CURLOPT_READDATA, &ps);
     if (src->size >= 0) /* unknown: no INFILESIZE, curl reads to the end */

@@ -133,7 +133,7 @@ lc_assert_file_contains "$LC_ERR" "hint: free space there or lower its retention
 lc_assert_eq 0 "$(sets_on "$full")" "sets on the full target"
 # past the free-space check (size unknown): the write fails, the upload is removed
 LC_STDIN="$set2" lc_expect_exit 74 -- "$LC_BUILD_DIR/tests/lc-target-probe" "$conf" tiny put "$name2" -
-lc_assert_file_contains "$LC_ERR" "error: target 'tiny': cannot write '.*': No space left on device"
+lc_assert_file_contains "$LC_ERR" "error: target 'tiny': cannot (write|copy into) '.*': No space left on device"
 lc_assert_file_contains "$LC_ERR" "hint: the target's file system is full"
 lc_assert_eq 0 "$(sets_on "$full")" "sets on the full target"
 lc_assert_eq "" "$(find "$full" -name '.*partial*')" "temporary upload left on the full target"

@@ -125,7 +125,7 @@ static void test_retries(void **state)
     struct lc_target t = {&c, &fake_ops, NULL, 2};
     struct lc_target_object o;
     struct lc_err err = LC_ERR_INIT;
-    struct lc_target_source src = {rewinds_read, count_rewind, NULL, 0};
+    struct lc_target_source src = {rewinds_read, count_rewind, NULL, 0, NULL};
 
     (void)state;
     /* transient: retried, then it works (the backoff sleeps about 0.5-1 s and 1-2 s) */
