@@ -95,6 +95,12 @@ struct lc_metrics *ic_report_metrics(struct ic_report *r);
  */
 enum ic_status ic_report_status(const struct ic_report *r);
 
+/* The severity order of statuses: OK 0, WARNING 1, UNKNOWN 2, CRITICAL 3. */
+int ic_status_rank(enum ic_status status);
+
+/* The more severe of two statuses in that order. */
+enum ic_status ic_status_worse(enum ic_status a, enum ic_status b);
+
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
 const char *ic_status_name(enum ic_status status);
 

@@ -119,12 +119,16 @@ struct lc_metrics *ic_report_metrics(struct ic_report *r)
     return r->metrics;
 }
 
-/* The severity order of the overall status: CRITICAL, UNKNOWN, WARNING, OK. */
-static int rank(enum ic_status status)
+int ic_status_rank(enum ic_status status)
 {
     static const int ranks[] = {[IC_OK] = 0, [IC_WARNING] = 1, [IC_UNKNOWN] = 2, [IC_CRITICAL] = 3};
 
     return ranks[status];
+}
+
+enum ic_status ic_status_worse(enum ic_status a, enum ic_status b)
+{
+    return ic_status_rank(a) >= ic_status_rank(b) ? a : b;
 }
 
 enum ic_status ic_report_status(const struct ic_report *r)
@@ -132,8 +136,7 @@ enum ic_status ic_report_status(const struct ic_report *r)
     enum ic_status worst = IC_OK;
 
     for (size_t idx = 0; idx < r->n_entries; idx++)
-        if (rank(r->entries[idx].status) > rank(worst))
-            worst = r->entries[idx].status;
+        worst = ic_status_worse(worst, r->entries[idx].status);
     return worst;
 }
 

@@ -108,17 +108,6 @@ static void scope_of(const struct seq *s, char *buf, size_t size)
         snprintf(buf, size, "%ld", s->year);
 }
 
-static int status_rank(enum ic_status st)
-{
-    static const int ranks[] = {[IC_OK] = 0, [IC_WARNING] = 1, [IC_UNKNOWN] = 2, [IC_CRITICAL] = 3};
-
-    return ranks[st];
-}
-
-static enum ic_status worse(enum ic_status a, enum ic_status b)
-{
-    return status_rank(a) >= status_rank(b) ? a : b;
-}
 
 static void seqs_free(struct run *run)
 {
@@ -405,8 +394,8 @@ static int finding_cmp(const void *a, const void *b)
 {
     const struct finding *x = a, *y = b;
 
-    if (status_rank(x->status) != status_rank(y->status))
-        return status_rank(y->status) - status_rank(x->status);
+    if (ic_status_rank(x->status) != ic_status_rank(y->status))
+        return ic_status_rank(y->status) - ic_status_rank(x->status);
     if (x->dup != y->dup)
         return x->dup - y->dup;
     if (x->s->ratio != y->s->ratio)
@@ -490,7 +479,7 @@ static void summary_utilization(struct run *run, size_t unlisted)
     for (size_t idx = 0; idx < run->n_seqs; idx++) {
         const struct seq *s = &run->seqs[idx];
 
-        st = worse(st, s->util_status);
+        st = ic_status_worse(st, s->util_status);
         if (exceeded(s))
             n_exceeded++;
         else if (s->util_status == IC_CRITICAL)
