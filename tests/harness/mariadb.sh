@@ -227,6 +227,26 @@ lc_create_backup_user() {
     export LC_BACKUP_USER LC_BACKUP_PASSWORD_FILE
 }
 
+# lc_create_integrity_user [DB]: the least-privilege account of lcbp3-integrity
+# (docs/lcbp3-integrity.1, PRIVILEGES): SELECT on DB (the numbering tables), PROCESS
+# (innodb_trx, lock waits) and SLAVE MONITOR (replication status). Exports
+# LC_INTEGRITY_USER, LC_INTEGRITY_PASSWORD_FILE.
+lc_create_integrity_user() {
+    local user=lcbp3_integrity db=${1:-$LC_DB} pwf pw h sql=
+    pwf="$LC_TMP/secrets/mariadb-integrity.password"
+    lc__secret_file "$pwf"
+    pw=$(cat "$pwf")
+    for h in localhost 127.0.0.1; do
+        sql+="CREATE OR REPLACE USER '$user'@'$h' IDENTIFIED BY '$pw';"
+        sql+="GRANT SELECT ON \`${db//\`/\`\`}\`.* TO '$user'@'$h';"
+        sql+="GRANT PROCESS, SLAVE MONITOR ON *.* TO '$user'@'$h';"
+    done
+    lc_mysql -e "$sql" || lc_fail "cannot create user $user"
+    LC_INTEGRITY_USER=$user
+    LC_INTEGRITY_PASSWORD_FILE=$pwf
+    export LC_INTEGRITY_USER LC_INTEGRITY_PASSWORD_FILE
+}
+
 # lc_create_admin_user [USER]: a password user with ALL PRIVILEGES (for restore/dr tests
 # that need to create databases over TCP). Exports LC_ADMIN_USER, LC_ADMIN_PASSWORD_FILE.
 lc_create_admin_user() {
