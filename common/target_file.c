@@ -23,7 +23,8 @@
 #include "common/target.h"
 
 #define CHUNK (1024 * 1024)
-#define KERNEL_CHUNK (8 * CHUNK)   /* per copy_file_range call: interrupts and bwlimit between */
+/* per copy_file_range call (interrupts are checked between calls); with a bwlimit, CHUNK */
+#define KERNEL_CHUNK (64 * CHUNK)
 
 struct file_target {
     char *base;               /* absolute path, no trailing '/' */
@@ -131,7 +132,7 @@ static int copy_in(const struct lc_target *t, const struct lc_target_source *src
         ssize_t n;
 
         if (src->copy_to) {   /* a file: copied in the kernel where it can */
-            n = src->copy_to(src->ctx, fd, KERNEL_CHUNK, buf, CHUNK, err);
+            n = src->copy_to(src->ctx, fd, t->cfg->bwlimit ? CHUNK : KERNEL_CHUNK, buf, CHUNK, err);
             if (n < 0) {
                 errno = err->sys_errno;
                 fail(err, "cannot copy into", tmp);
