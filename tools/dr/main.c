@@ -1,23 +1,37 @@
 /*
- * lcbp3-dr: not built yet. It answers --help, --version and --check-config and exits 70
- * for its commands (see tools/stub.h) until its issue lands.
+ * lcbp3-dr: parse, load the config, run the command.
  */
-#include "tools/stub.h"
+#include <string.h>
 
-static const char usage[] =
-"Usage: lcbp3-dr [OPTIONS] COMMAND\n"
-    "The disaster-recovery runbook as a program.\n"
-    "\n"
-    "Commands (not implemented yet: each exits 70):\n"
-    "  plan                          print the recovery runbook as numbered steps\n"
-    "  run [--from-step N] [--yes]   run it, resumable\n"
-    "  drill [--report DIR]          restore the latest set somewhere harmless, verify, measure\n"
-    "  runbook NAME [--apply]        diagnostic runbooks\n";
+#include "tools/dr/dr.h"
 
 int main(int argc, char **argv)
 {
-    static const char *const commands[] = {"plan", "run", "drill", "runbook", (const char *)0};
-    static const struct stub_tool tool = {"lcbp3-dr", usage, commands};
+    struct lc_err err = LC_ERR_INIT;
+    struct lc_config cfg;
+    struct dr_opts opts;
+    int rc;
 
-    return stub_main(&tool, argc, argv);
+    memset(&cfg, 0, sizeof(cfg));
+    rc = dr_parse_args(argc, argv, &opts, &err);
+    if (rc == 0)
+        rc = lc_cli_start(&opts.cli, dr_usage, &cfg, &err);
+    if (rc > 0) {
+        switch (opts.command) {
+        case DR_CMD_PLAN:
+            rc = dr_plan(&cfg, &opts, &err);
+            break;
+        case DR_CMD_RUN:
+            rc = dr_run(&cfg, &opts, &err);
+            break;
+        case DR_CMD_DRILL:
+            rc = dr_drill(&cfg, &opts, &err);
+            break;
+        case DR_CMD_RUNBOOK:
+            rc = dr_runbook(&cfg, &opts, &err);
+            break;
+        }
+    }
+    lc_config_done(&cfg);
+    return lc_main_exit(opts.cli.program, rc, &err);
 }
