@@ -1,5 +1,7 @@
-/* placeholder: being written */
-#include "tools/dr/dr.h"
+/*
+ * lcbp3-dr runbook NAME: finds the runbook (placeholder: the runbooks are being written).
+ */
+#include "tools/dr/runbook.h"
 
 int dr_runbook(const struct lc_config *cfg, const struct dr_opts *opts, struct lc_err *err)
 {
