@@ -199,3 +199,36 @@ char *lc_http_escape(const char *s, int keep_slash)
     }
     return lc_buf_steal(&b);
 }
+
+/* A body nobody reads: dropped. */
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    (void)ptr;
+    (void)userdata;
+    return size * nmemb;
+}
+
+int lc_http_get(const char *url, int64_t timeout_ms, long *out_status, struct lc_buf *body,
+                struct lc_err *err)
+{
+    struct lc_target_cfg limits;
+    struct lc_http h;
+    char *shown = lc_http_redact_url(url);
+    int rc;
+
+    memset(&limits, 0, sizeof(limits));
+    limits.timeout_ms = timeout_ms;
+    rc = lc_http_init(&h, &limits, err);
+    if (rc == 0) {
+        curl_easy_setopt(h.curl, CURLOPT_URL, url);
+        curl_easy_setopt(h.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h.curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+        curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, body ? lc_http_write_buf : discard_body);
+        curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, body);
+        rc = lc_http_perform(&h, shown, out_status, err);
+    }
+    lc_http_done(&h);
+    free(shown);
+    return rc;
+}
+

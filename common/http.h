@@ -46,6 +46,15 @@ int lc_http_perform(struct lc_http *h, const char *what, long *out_status, struc
  */
 int lc_http_check_status(long status, const char *what, const char *detail, struct lc_err *err);
 
+/*
+ * One GET of an http(s) URL (the backend's /health), no redirects followed, within
+ * timeout_ms: 0 with *out_status (any HTTP status) and the body in `body` (optional), or
+ * -1 with err when there was no answer (LC_E_UNAVAILABLE: refused, timed out, TLS).
+ * Messages show the URL without its password.
+ */
+int lc_http_get(const char *url, int64_t timeout_ms, long *out_status, struct lc_buf *body,
+                struct lc_err *err);
+
 /* CURLOPT_WRITEFUNCTION appending to the struct lc_buf in userdata. */
 size_t lc_http_write_buf(char *ptr, size_t size, size_t nmemb, void *userdata);
 

@@ -30,8 +30,6 @@ static char *first_line(const struct lc_buf *body)
 
 void ic_health_http(const struct lc_config *cfg, struct ic_report *r)
 {
-    struct lc_target_cfg limits;
-    struct lc_http h;
     struct lc_err err = LC_ERR_INIT;
     struct lc_buf body = LC_BUF_INIT;
     struct timespec start;
@@ -41,21 +39,9 @@ void ic_health_http(const struct lc_config *cfg, struct ic_report *r)
 
     if (!cfg->dr.health_url)
         return;
-    memset(&limits, 0, sizeof(limits));
-    limits.timeout_ms = HEALTH_TIMEOUT_MS;
     shown = lc_http_redact_url(cfg->dr.health_url);
-    if (lc_http_init(&h, &limits, &err) < 0) {
-        ic_report_unknown(r, "backend.health", &err, NULL);
-        free(shown);
-        return;
-    }
-    curl_easy_setopt(h.curl, CURLOPT_URL, cfg->dr.health_url);
-    curl_easy_setopt(h.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h.curl, CURLOPT_TIMEOUT_MS, (long)HEALTH_TIMEOUT_MS);
-    curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, lc_http_write_buf);
-    curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &body);
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (lc_http_perform(&h, shown, &status, &err) < 0) {
+    if (lc_http_get(cfg->dr.health_url, HEALTH_TIMEOUT_MS, &status, &body, &err) < 0) {
         ic_report_addf(r, "backend.health", IC_CRITICAL, "HTTP 2xx", err.msg,
                        "check that the backend runs and listens there (its container or "
                        "service, its log) and that [dr] health_url is right",
@@ -85,6 +71,5 @@ out:
     free(detail);
     free(line);
     lc_buf_done(&body);
-    lc_http_done(&h);
     free(shown);
 }
