@@ -54,7 +54,7 @@ struct run {
     const struct lc_config *cfg;
     struct ic_report *r;
     MYSQL *db;
-    struct ic_seq_tables t;
+    struct lc_numbering_tables t;
     long year;            /* the database's current year */
     long day_of_year;
     long days_left;       /* days to 1 January */
@@ -172,7 +172,7 @@ out:
 
 static int read_sequences(struct run *run, struct lc_err *err)
 {
-    char *sql = ic_seq_sql_sequences(run->db, &run->cfg->numbering, &run->t);
+    char *sql = lc_numbering_sql_sequences(run->db, &run->cfg->numbering, &run->t);
     MYSQL_RES *res = timed_query(run->db, "sequences", sql, err);
     MYSQL_ROW row;
     int rc = -1;
@@ -189,7 +189,7 @@ static int read_sequences(struct run *run, struct lc_err *err)
             parse_i64(row[5], &orphan) < 0 || parse_i64(row[6], &yearly) < 0 ||
             parse_i64(row[7], &active) < 0) {
             lc_err_set(err, LC_E_DATA, "a row of '%s' has a NULL or non-integer year or value "
-                       "(sequence '%s', year '%s', value '%s')", run->t.where[IC_SEQ_SEQUENCES],
+                       "(sequence '%s', year '%s', value '%s')", run->t.where[LC_NUM_SEQUENCES],
                        row[1] ? row[1] : "NULL", row[2] ? row[2] : "NULL", row[3] ? row[3] : "NULL");
             goto out;
         }
@@ -219,7 +219,7 @@ static int rate_cmp(const void *a, const void *b)
 /* The audit rows of the window, grouped per sequence, merged into run->seqs by key. */
 static int read_rates(struct run *run, struct lc_err *err)
 {
-    char *sql = ic_seq_sql_audit(run->db, &run->cfg->numbering, &run->t);
+    char *sql = lc_numbering_sql_audit(run->db, &run->cfg->numbering, &run->t);
     MYSQL_RES *res = timed_query(run->db, "audit", sql, err);
     struct rate *rates = NULL;
     size_t n = 0;
@@ -300,7 +300,7 @@ static char *describe(const struct seq *s)
 /* What the issue rate says about s, appended to b. */
 static void put_rate(struct run *run, const struct seq *s, struct lc_buf *b)
 {
-    if (!run->t.name[IC_SEQ_AUDIT]) {
+    if (!run->t.name[LC_NUM_AUDIT]) {
         lc_buf_puts(b, "; days to exhaustion unknown: [numbering] audit_table is unset");
         return;
     }
@@ -558,7 +558,7 @@ static void summary_orphans(struct run *run)
     struct lc_buf sample = LC_BUF_INIT;
     size_t n = 0;
 
-    if (!run->t.name[IC_SEQ_CONFIGS]) {
+    if (!run->t.name[LC_NUM_CONFIGS]) {
         ic_report_addf(run->r, "orphans", IC_OK, NULL,
                        "not checked: [numbering] configs_table is unset", NULL, NULL, "-");
         return;
@@ -581,7 +581,7 @@ static void summary_orphans(struct run *run)
                        "0 sequences without a config");
     } else {
         char *detail = lc_xasprintf("no row in '%s' for sequence%s %s%s: their utilization cannot "
-                                    "be judged", run->t.where[IC_SEQ_CONFIGS], n > 1 ? "s" : "",
+                                    "be judged", run->t.where[LC_NUM_CONFIGS], n > 1 ? "s" : "",
                                     sample.data, n > IC_SEQ_SAMPLE ? ", ..." : "");
 
         ic_report_addf(run->r, "orphans", IC_WARNING, "warn > 0", detail,
@@ -595,7 +595,7 @@ static void summary_orphans(struct run *run)
 
 static void summary_yearly(struct run *run)
 {
-    char *sql = ic_seq_sql_yearly(run->db, &run->cfg->numbering, &run->t);
+    char *sql = lc_numbering_sql_yearly(run->db, &run->cfg->numbering, &run->t);
     struct lc_err err = LC_ERR_INIT;
     MYSQL_RES *res = NULL;
     MYSQL_ROW row;
@@ -603,14 +603,14 @@ static void summary_yearly(struct run *run)
 
     if (!sql) {
         ic_report_addf(run->r, "yearly_scope", IC_OK, NULL,
-                       run->t.name[IC_SEQ_CONFIGS] ? "not checked: [numbering] config_reset_column is unset"
+                       run->t.name[LC_NUM_CONFIGS] ? "not checked: [numbering] config_reset_column is unset"
                                                    : "not checked: [numbering] configs_table is unset",
                        NULL, NULL, "-");
         return;
     }
     res = timed_query(run->db, "yearly", sql, &err);
     if (!res) {
-        lc_err_prefix(&err, "reading the yearly configs of '%s'", run->t.where[IC_SEQ_CONFIGS]);
+        lc_err_prefix(&err, "reading the yearly configs of '%s'", run->t.where[LC_NUM_CONFIGS]);
         ic_report_unknown(run->r, "yearly_scope", &err, "check the [mariadb] connection and "
                           "privileges, then run lcbp3-integrity sequences again");
         goto out;
@@ -632,7 +632,7 @@ static void summary_yearly(struct run *run)
                        (long long)total, run->year);
     } else {
         char *detail = lc_xasprintf("no %ld row in '%s' for config%s %s", run->year,
-                                    run->t.where[IC_SEQ_SEQUENCES], missing > 1 ? "s" : "",
+                                    run->t.where[LC_NUM_SEQUENCES], missing > 1 ? "s" : "",
                                     row[2] ? row[2] : "?");
         char *action = lc_xasprintf("the first number of %ld creates a config's sequence: if "
                                     "these configs numbered documents this year, find where the "
@@ -656,7 +656,7 @@ static void summary_duplicates(struct run *run)
     int64_t dups = 0;
     size_t n = 0;
 
-    if (!run->t.name[IC_SEQ_AUDIT]) {
+    if (!run->t.name[LC_NUM_AUDIT]) {
         ic_report_addf(run->r, "duplicates", IC_OK, NULL,
                        "not checked: [numbering] audit_table is unset", NULL, NULL, "-");
         return;
@@ -711,7 +711,7 @@ void ic_check_sequences(const struct lc_config *cfg, const struct ic_opts *opts,
     run.cfg = cfg;
     run.r = r;
     ic_report_group(r, "sequences");
-    if (ic_seq_tables_resolve(cfg, &run.t, &err) < 0) {
+    if (lc_numbering_resolve(cfg, &run.t, &err) < 0) {
         ic_report_unknown(r, "schema", &err, "fix [numbering] in the config");
         goto out;
     }
@@ -720,7 +720,7 @@ void ic_check_sequences(const struct lc_config *cfg, const struct ic_opts *opts,
         ic_report_unknown(r, "mariadb", &err, connect_action);
         goto out;
     }
-    if (ic_seq_schema_check(run.db, &cfg->numbering, &run.t, &err) < 0) {
+    if (lc_numbering_schema_check(run.db, &cfg->numbering, &run.t, &err) < 0) {
         ic_report_unknown(r, "schema", &err, "fix [numbering] in the config");
         goto out;
     }
@@ -731,13 +731,13 @@ void ic_check_sequences(const struct lc_config *cfg, const struct ic_opts *opts,
         goto out;
     }
     if (read_sequences(&run, &err) < 0) {
-        lc_err_prefix(&err, "reading the sequences of '%s'", run.t.where[IC_SEQ_SEQUENCES]);
+        lc_err_prefix(&err, "reading the sequences of '%s'", run.t.where[LC_NUM_SEQUENCES]);
         ic_report_unknown(r, "utilization", &err, "check the [mariadb] user's SELECT privilege "
                           "on the [numbering] tables");
         goto out;
     }
-    if (run.t.name[IC_SEQ_AUDIT] && read_rates(&run, &err) < 0) {
-        lc_err_prefix(&err, "reading the audit rows of '%s'", run.t.where[IC_SEQ_AUDIT]);
+    if (run.t.name[LC_NUM_AUDIT] && read_rates(&run, &err) < 0) {
+        lc_err_prefix(&err, "reading the audit rows of '%s'", run.t.where[LC_NUM_AUDIT]);
         ic_report_unknown(r, "duplicates", &err, "check the [mariadb] user's SELECT privilege "
                           "on [numbering] audit_table");
         lc_err_clear(&err);
@@ -752,5 +752,5 @@ void ic_check_sequences(const struct lc_config *cfg, const struct ic_opts *opts,
 out:
     seqs_free(&run);
     lc_db_close(run.db);
-    ic_seq_tables_done(&run.t);
+    lc_numbering_done(&run.t);
 }

@@ -1,73 +1,14 @@
 /*
- * The numbering-sequence checks of lcbp3-integrity, shared between sequences.c (the
- * run: connect, read, judge, report) and sequences_query.c (the table and column names
- * of [numbering], checked against the live schema, and the SQL built from them).
- *
- * Every table is read by one statement: the sequences (joined to their configs on the
- * configs' key, an index lookup each), the audit rows of the last 30 days (one GROUP BY
- * over a range of the time column's index) and the yearly configs (one pass, each
- * looking up its current-year sequence by index). "Now" is the database's clock.
+ * The numbering-sequence checks of lcbp3-integrity (sequences.c: connect, read, judge,
+ * report). The table and column names of [numbering] and the SQL built from them are
+ * in common/numbering.{c,h}, shared with lcbp3-dr's runbooks.
  */
 #ifndef LC_TOOLS_INTEGRITY_SEQUENCES_H
 #define LC_TOOLS_INTEGRITY_SEQUENCES_H
 
-#include <mysql.h>
-
-#include "common/config.h"
-#include "common/error.h"
+#include "common/numbering.h"
 
 /* The days of audit rows the issue rate (and the duplicate check) looks at. */
-#define IC_SEQ_RATE_DAYS 30
-
-/* The three tables, resolved from [numbering]: "table" or "database.table". */
-struct ic_seq_tables {
-    char *schema[3];          /* the database of each table; NULL when the key is unset */
-    char *name[3];
-    char *quoted[3];          /* `schema`.`name` */
-    char *where[3];           /* schema.name, for messages */
-};
-
-enum { IC_SEQ_CONFIGS = 0, IC_SEQ_SEQUENCES = 1, IC_SEQ_AUDIT = 2 };
-
-/*
- * Resolves and validates the names of [numbering]: the tables (in the first [mariadb]
- * database unless written database.table), every column key (lc_db_ident_valid), and
- * that matched column lists are as long as each other. sequences_table is required;
- * configs_table and audit_table may be unset (then their checks are skipped). Returns
- * 0, or -1 with LC_E_CONFIG and a message naming the [numbering] key. `out` is filled
- * even on failure; free it with ic_seq_tables_done().
- */
-int ic_seq_tables_resolve(const struct lc_config *cfg, struct ic_seq_tables *out,
-                          struct lc_err *err);
-void ic_seq_tables_done(struct ic_seq_tables *t);
-
-/*
- * Checks that every configured table and column exists, from one information_schema
- * query. Returns 0, or -1 with err naming the missing table or column, the [numbering]
- * key that names it and (for a column) the columns the table has.
- */
-int ic_seq_schema_check(MYSQL *db, const struct lc_numbering_cfg *num,
-                        const struct ic_seq_tables *t, struct lc_err *err);
-
-/*
- * The statements (malloc'd). Their columns:
- *   sequences: seq_key, config_key, year, value, max (NULL: unknown), orphan (0/1),
- *              yearly (0/1), active (0/1), label (NULL: none)
- *   audit:     seq_key, issued (rows of the issue action in the last 30 days),
- *              duplicates (issued rows whose number the sequence issued before in the
- *              window: issued - distinct numbers)
- *   yearly:    one row: yearly active configs, those without a sequence for the
- *              current year, a sample of their keys (", "-separated, may be cut short)
- * seq_key joins the first two (sequence_id_columns = audit_sequence_columns, joined
- * with CHAR(31)); config_key is config_id columns joined with '-'.
- * ic_seq_sql_audit() is NULL without audit_table, ic_seq_sql_yearly() without
- * configs_table or config_reset_column.
- */
-char *ic_seq_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
-                           const struct ic_seq_tables *t);
-char *ic_seq_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
-                       const struct ic_seq_tables *t);
-char *ic_seq_sql_yearly(MYSQL *db, const struct lc_numbering_cfg *num,
-                        const struct ic_seq_tables *t);
+#define IC_SEQ_RATE_DAYS LC_NUMBERING_RATE_DAYS
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * The names and the SQL of the sequence checks: the [numbering] tables and columns
+ * The names and the SQL of the numbering tables: the [numbering] tables and columns
  * resolved and validated, checked against information_schema, and the three statements
- * built from them. Every name is validated with lc_db_ident_valid() and quoted with
+ * built from them (used by lcbp3-integrity sequences and lcbp3-dr's runbooks). Every name is validated with lc_db_ident_valid() and quoted with
  * lc_db_quote_ident(); the two values from the config (the issue action and the yearly
  * reset value) are escaped for the session. Nothing else reaches the SQL.
  */
@@ -12,7 +12,7 @@
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/mem.h"
-#include "tools/integrity/sequences.h"
+#include "common/numbering.h"
 
 static const char *const table_keys[3] = {"configs_table", "sequences_table", "audit_table"};
 
@@ -24,7 +24,7 @@ struct column_ref {
 };
 
 /* Every column the statements use, given which tables are configured. */
-static size_t column_refs(const struct lc_numbering_cfg *num, const struct ic_seq_tables *t,
+static size_t column_refs(const struct lc_numbering_cfg *num, const struct lc_numbering_tables *t,
                           struct column_ref *out, size_t cap)
 {
     size_t n = 0;
@@ -35,25 +35,25 @@ static size_t column_refs(const struct lc_numbering_cfg *num, const struct ic_se
             out[n++] = (struct column_ref){(tab), (col), (k)};                                 \
     } while (0)
     for (size_t idx = 0; num->sequence_config_columns && num->sequence_config_columns[idx]; idx++)
-        ADD(IC_SEQ_SEQUENCES, num->sequence_config_columns[idx], "sequence_config_columns");
-    ADD(IC_SEQ_SEQUENCES, num->sequence_year_column, "sequence_year_column");
-    ADD(IC_SEQ_SEQUENCES, num->sequence_value_column, "sequence_value_column");
-    if (t->name[IC_SEQ_CONFIGS]) {
+        ADD(LC_NUM_SEQUENCES, num->sequence_config_columns[idx], "sequence_config_columns");
+    ADD(LC_NUM_SEQUENCES, num->sequence_year_column, "sequence_year_column");
+    ADD(LC_NUM_SEQUENCES, num->sequence_value_column, "sequence_value_column");
+    if (t->name[LC_NUM_CONFIGS]) {
         for (size_t idx = 0; num->config_id_columns && num->config_id_columns[idx]; idx++)
-            ADD(IC_SEQ_CONFIGS, num->config_id_columns[idx], "config_id_columns");
-        ADD(IC_SEQ_CONFIGS, num->config_max_column, "config_max_column");
-        ADD(IC_SEQ_CONFIGS, num->config_reset_column, "config_reset_column");
-        ADD(IC_SEQ_CONFIGS, num->config_active_column, "config_active_column");
-        ADD(IC_SEQ_CONFIGS, num->config_label_column, "config_label_column");
+            ADD(LC_NUM_CONFIGS, num->config_id_columns[idx], "config_id_columns");
+        ADD(LC_NUM_CONFIGS, num->config_max_column, "config_max_column");
+        ADD(LC_NUM_CONFIGS, num->config_reset_column, "config_reset_column");
+        ADD(LC_NUM_CONFIGS, num->config_active_column, "config_active_column");
+        ADD(LC_NUM_CONFIGS, num->config_label_column, "config_label_column");
     }
-    if (t->name[IC_SEQ_AUDIT]) {
+    if (t->name[LC_NUM_AUDIT]) {
         for (size_t idx = 0; num->sequence_id_columns && num->sequence_id_columns[idx]; idx++)
-            ADD(IC_SEQ_SEQUENCES, num->sequence_id_columns[idx], "sequence_id_columns");
+            ADD(LC_NUM_SEQUENCES, num->sequence_id_columns[idx], "sequence_id_columns");
         for (size_t idx = 0; num->audit_sequence_columns && num->audit_sequence_columns[idx]; idx++)
-            ADD(IC_SEQ_AUDIT, num->audit_sequence_columns[idx], "audit_sequence_columns");
-        ADD(IC_SEQ_AUDIT, num->audit_number_column, "audit_number_column");
-        ADD(IC_SEQ_AUDIT, num->audit_action_column, "audit_action_column");
-        ADD(IC_SEQ_AUDIT, num->audit_time_column, "audit_time_column");
+            ADD(LC_NUM_AUDIT, num->audit_sequence_columns[idx], "audit_sequence_columns");
+        ADD(LC_NUM_AUDIT, num->audit_number_column, "audit_number_column");
+        ADD(LC_NUM_AUDIT, num->audit_action_column, "audit_action_column");
+        ADD(LC_NUM_AUDIT, num->audit_time_column, "audit_time_column");
     }
 #undef ADD
     return n;
@@ -64,7 +64,7 @@ static size_t column_refs(const struct lc_numbering_cfg *num, const struct ic_se
 /* ---- names ---- */
 
 static int resolve_table(const struct lc_config *cfg, int which, const char *value,
-                         struct ic_seq_tables *t, struct lc_err *err)
+                         struct lc_numbering_tables *t, struct lc_err *err)
 {
     const char *dot = value ? strchr(value, '.') : NULL;
     const char *first_db = cfg->mariadb.databases ? cfg->mariadb.databases[0] : NULL;
@@ -107,7 +107,7 @@ static int list_matches(char *const *a, const char *a_key, char *const *b, const
     return 0;
 }
 
-int ic_seq_tables_resolve(const struct lc_config *cfg, struct ic_seq_tables *out,
+int lc_numbering_resolve(const struct lc_config *cfg, struct lc_numbering_tables *out,
                           struct lc_err *err)
 {
     const struct lc_numbering_cfg *num = &cfg->numbering;
@@ -121,17 +121,17 @@ int ic_seq_tables_resolve(const struct lc_config *cfg, struct ic_seq_tables *out
                          "document_number_counters");
         return -1;
     }
-    if (resolve_table(cfg, IC_SEQ_CONFIGS, num->configs_table, out, err) < 0 ||
-        resolve_table(cfg, IC_SEQ_SEQUENCES, num->sequences_table, out, err) < 0 ||
-        resolve_table(cfg, IC_SEQ_AUDIT, num->audit_table, out, err) < 0)
+    if (resolve_table(cfg, LC_NUM_CONFIGS, num->configs_table, out, err) < 0 ||
+        resolve_table(cfg, LC_NUM_SEQUENCES, num->sequences_table, out, err) < 0 ||
+        resolve_table(cfg, LC_NUM_AUDIT, num->audit_table, out, err) < 0)
         return -1;
     if (!num->sequence_config_columns || !num->sequence_config_columns[0])
         return lc_err_set(err, LC_E_CONFIG, "[numbering] sequence_config_columns is empty");
-    if (out->name[IC_SEQ_CONFIGS] &&
+    if (out->name[LC_NUM_CONFIGS] &&
         list_matches(num->config_id_columns, "config_id_columns", num->sequence_config_columns,
                      "sequence_config_columns", err) < 0)
         return -1;
-    if (out->name[IC_SEQ_AUDIT] &&
+    if (out->name[LC_NUM_AUDIT] &&
         list_matches(num->audit_sequence_columns, "audit_sequence_columns",
                      num->sequence_id_columns, "sequence_id_columns", err) < 0)
         return -1;
@@ -139,7 +139,7 @@ int ic_seq_tables_resolve(const struct lc_config *cfg, struct ic_seq_tables *out
         return lc_err_set(err, LC_E_CONFIG, "[numbering] %s is empty",
                           num->sequence_year_column ? "sequence_value_column"
                                                     : "sequence_year_column");
-    if (out->name[IC_SEQ_AUDIT] && (!num->audit_number_column || !num->audit_time_column))
+    if (out->name[LC_NUM_AUDIT] && (!num->audit_number_column || !num->audit_time_column))
         return lc_err_set(err, LC_E_CONFIG, "[numbering] %s is empty (or unset audit_table)",
                           num->audit_time_column ? "audit_number_column" : "audit_time_column");
     n = column_refs(num, out, refs, MAX_COLUMN_REFS);
@@ -150,7 +150,7 @@ int ic_seq_tables_resolve(const struct lc_config *cfg, struct ic_seq_tables *out
     return 0;
 }
 
-void ic_seq_tables_done(struct ic_seq_tables *t)
+void lc_numbering_done(struct lc_numbering_tables *t)
 {
     for (int idx = 0; idx < 3; idx++) {
         free(t->schema[idx]);
@@ -180,7 +180,7 @@ static void schema_rows_done(struct schema_rows *s)
     free(s->column);
 }
 
-static int read_columns(MYSQL *db, const struct ic_seq_tables *t, struct schema_rows *out,
+static int read_columns(MYSQL *db, const struct lc_numbering_tables *t, struct schema_rows *out,
                         struct lc_err *err)
 {
     struct lc_buf sql = LC_BUF_INIT;
@@ -221,13 +221,13 @@ static int read_columns(MYSQL *db, const struct ic_seq_tables *t, struct schema_
     return 0;
 }
 
-static int is_table(const struct schema_rows *s, size_t idx, const struct ic_seq_tables *t, int which)
+static int is_table(const struct schema_rows *s, size_t idx, const struct lc_numbering_tables *t, int which)
 {
     return strcmp(s->schema[idx], t->schema[which]) == 0 && strcmp(s->table[idx], t->name[which]) == 0;
 }
 
-int ic_seq_schema_check(MYSQL *db, const struct lc_numbering_cfg *num,
-                        const struct ic_seq_tables *t, struct lc_err *err)
+int lc_numbering_schema_check(MYSQL *db, const struct lc_numbering_cfg *num,
+                        const struct lc_numbering_tables *t, struct lc_err *err)
 {
     struct schema_rows s = {NULL, NULL, NULL, 0};
     struct column_ref refs[MAX_COLUMN_REFS];
@@ -314,14 +314,14 @@ static void put_join(struct lc_buf *b, char *const *left, char *const *right)
     }
 }
 
-char *ic_seq_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
-                           const struct ic_seq_tables *t)
+char *lc_numbering_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
+                           const struct lc_numbering_tables *t)
 {
     struct lc_buf b = LC_BUF_INIT;
-    int configs = t->name[IC_SEQ_CONFIGS] != NULL;
+    int configs = t->name[LC_NUM_CONFIGS] != NULL;
 
     lc_buf_puts(&b, "SELECT ");
-    if (t->name[IC_SEQ_AUDIT])
+    if (t->name[LC_NUM_AUDIT])
         put_key(&b, "CHAR(31)", "s", num->sequence_id_columns);
     else
         lc_buf_puts(&b, "''");
@@ -367,28 +367,28 @@ char *ic_seq_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
         put_col(&b, "c", num->config_label_column);
     else
         lc_buf_puts(&b, "NULL");
-    lc_buf_printf(&b, " FROM %s s", t->quoted[IC_SEQ_SEQUENCES]);
+    lc_buf_printf(&b, " FROM %s s", t->quoted[LC_NUM_SEQUENCES]);
     if (configs) {
-        lc_buf_printf(&b, " LEFT JOIN %s c ON ", t->quoted[IC_SEQ_CONFIGS]);
+        lc_buf_printf(&b, " LEFT JOIN %s c ON ", t->quoted[LC_NUM_CONFIGS]);
         put_join(&b, num->config_id_columns, num->sequence_config_columns);
     }
     return lc_buf_steal(&b);
 }
 
-char *ic_seq_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
-                       const struct ic_seq_tables *t)
+char *lc_numbering_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
+                       const struct lc_numbering_tables *t)
 {
     struct lc_buf b = LC_BUF_INIT;
 
-    if (!t->name[IC_SEQ_AUDIT])
+    if (!t->name[LC_NUM_AUDIT])
         return NULL;
     lc_buf_puts(&b, "SELECT ");
     put_key(&b, "CHAR(31)", "a", num->audit_sequence_columns);
     lc_buf_puts(&b, ", COUNT(*), COUNT(*) - COUNT(DISTINCT ");
     put_col(&b, "a", num->audit_number_column);
-    lc_buf_printf(&b, ") FROM %s a WHERE ", t->quoted[IC_SEQ_AUDIT]);
+    lc_buf_printf(&b, ") FROM %s a WHERE ", t->quoted[LC_NUM_AUDIT]);
     put_col(&b, "a", num->audit_time_column);
-    lc_buf_printf(&b, " >= NOW() - INTERVAL %d DAY", IC_SEQ_RATE_DAYS);
+    lc_buf_printf(&b, " >= NOW() - INTERVAL %d DAY", LC_NUMBERING_RATE_DAYS);
     if (num->audit_action_column) {
         lc_buf_puts(&b, " AND ");
         put_col(&b, "a", num->audit_action_column);
@@ -406,21 +406,21 @@ char *ic_seq_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
     return lc_buf_steal(&b);
 }
 
-char *ic_seq_sql_yearly(MYSQL *db, const struct lc_numbering_cfg *num,
-                        const struct ic_seq_tables *t)
+char *lc_numbering_sql_yearly(MYSQL *db, const struct lc_numbering_cfg *num,
+                        const struct lc_numbering_tables *t)
 {
     struct lc_buf b = LC_BUF_INIT;
 
-    if (!t->name[IC_SEQ_CONFIGS] || !num->config_reset_column)
+    if (!t->name[LC_NUM_CONFIGS] || !num->config_reset_column)
         return NULL;
     lc_buf_puts(&b, "SELECT COUNT(*), COALESCE(SUM(y.m), 0), "
                     "GROUP_CONCAT(IF(y.m, y.k, NULL) SEPARATOR ', ') FROM (SELECT ");
     put_key(&b, "'-'", "c", num->config_id_columns);
-    lc_buf_printf(&b, " AS k, NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->quoted[IC_SEQ_SEQUENCES]);
+    lc_buf_printf(&b, " AS k, NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->quoted[LC_NUM_SEQUENCES]);
     put_join(&b, num->config_id_columns, num->sequence_config_columns);
     lc_buf_puts(&b, " AND ");
     put_col(&b, "s", num->sequence_year_column);
-    lc_buf_printf(&b, " = YEAR(CURDATE())) AS m FROM %s c WHERE ", t->quoted[IC_SEQ_CONFIGS]);
+    lc_buf_printf(&b, " = YEAR(CURDATE())) AS m FROM %s c WHERE ", t->quoted[LC_NUM_CONFIGS]);
     put_col(&b, "c", num->config_reset_column);
     lc_buf_puts(&b, " = ");
     lc_db_quote_string(db, &b, num->config_yearly_value ? num->config_yearly_value : "");
