@@ -96,8 +96,14 @@ lc_expect_exit 64 -- lc_tool integrity --config "$conf" backups --deep --budget 
 lc_expect_exit 64 -- lc_tool integrity --config "$conf" verify
 lc_expect_exit 64 -- lc_tool reservations-gc --config "$conf" --batch many
 lc_assert_file_contains "$LC_ERR" "--batch 'many'"
-lc_expect_exit 70 -- lc_tool dr --config "$conf" plan
+lc_expect_exit 66 -- lc_tool dr --config "$conf" plan
+lc_assert_file_contains "$LC_OUT" "^Set to restore: none\. no complete set in the spool or on any target"
 lc_expect_exit 64 -- lc_tool dr --config "$conf" explode
+lc_expect_exit 64 -- lc_tool dr --config "$conf" runbook
+lc_assert_file_contains "$LC_ERR" "'runbook' needs a NAME"
+lc_expect_exit 64 -- lc_tool dr --config "$conf" plan --yes
+lc_expect_exit 64 -- lc_tool dr --config "$conf" run --from-step 0
+lc_expect_exit 64 -- lc_tool dr --config "$conf" runbook high-utilization --factor 0.5
 
 # an empty spool lists as empty; --json is valid JSON (an empty array)
 lc_expect_exit 0 -- lc_tool backup --config "$conf" list
