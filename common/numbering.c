@@ -281,7 +281,7 @@ out:
 /* ---- the statements ---- */
 
 /* Appends alias.`c1`, alias.`c2`, ... */
-static void put_columns(struct lc_buf *b, const char *alias, char *const *cols)
+void lc_numbering_put_columns(struct lc_buf *b, const char *alias, char *const *cols)
 {
     for (size_t idx = 0; cols[idx]; idx++) {
         lc_buf_printf(b, "%s%s.", idx ? ", " : "", alias);
@@ -290,21 +290,21 @@ static void put_columns(struct lc_buf *b, const char *alias, char *const *cols)
 }
 
 /* Appends CONCAT_WS(<sep>, alias.`c1`, ...). */
-static void put_key(struct lc_buf *b, const char *sep, const char *alias, char *const *cols)
+void lc_numbering_put_key(struct lc_buf *b, const char *sep, const char *alias, char *const *cols)
 {
     lc_buf_printf(b, "CONCAT_WS(%s, ", sep);
-    put_columns(b, alias, cols);
+    lc_numbering_put_columns(b, alias, cols);
     lc_buf_putc(b, ')');
 }
 
-static void put_col(struct lc_buf *b, const char *alias, const char *col)
+void lc_numbering_put_col(struct lc_buf *b, const char *alias, const char *col)
 {
     lc_buf_printf(b, "%s.", alias);
     lc_db_quote_ident(b, col);
 }
 
 /* c.`k1` = s.`j1` AND c.`k2` = s.`j2` ... */
-static void put_join(struct lc_buf *b, char *const *left, char *const *right)
+void lc_numbering_put_join(struct lc_buf *b, char *const *left, char *const *right)
 {
     for (size_t idx = 0; left[idx] && right[idx]; idx++) {
         lc_buf_puts(b, idx ? " AND c." : "c.");
@@ -322,18 +322,18 @@ char *lc_numbering_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
 
     lc_buf_puts(&b, "SELECT ");
     if (t->name[LC_NUM_AUDIT])
-        put_key(&b, "CHAR(31)", "s", num->sequence_id_columns);
+        lc_numbering_put_key(&b, "CHAR(31)", "s", num->sequence_id_columns);
     else
         lc_buf_puts(&b, "''");
     lc_buf_puts(&b, ", ");
-    put_key(&b, "'-'", "s", num->sequence_config_columns);
+    lc_numbering_put_key(&b, "'-'", "s", num->sequence_config_columns);
     lc_buf_puts(&b, ", ");
-    put_col(&b, "s", num->sequence_year_column);
+    lc_numbering_put_col(&b, "s", num->sequence_year_column);
     lc_buf_puts(&b, ", ");
-    put_col(&b, "s", num->sequence_value_column);
+    lc_numbering_put_col(&b, "s", num->sequence_value_column);
     lc_buf_puts(&b, ", ");
     if (configs && num->config_max_column)
-        put_col(&b, "c", num->config_max_column);
+        lc_numbering_put_col(&b, "c", num->config_max_column);
     else
         lc_buf_printf(&b, "%lld", (long long)num->default_max_value);
     /* orphan: no config row matched */
@@ -347,30 +347,30 @@ char *lc_numbering_sql_sequences(MYSQL *db, const struct lc_numbering_cfg *num,
     /* yearly: the config says so, or (no reset column, or an orphan) the year is not 0 */
     lc_buf_puts(&b, ", COALESCE(");
     if (configs && num->config_reset_column) {
-        put_col(&b, "c", num->config_reset_column);
+        lc_numbering_put_col(&b, "c", num->config_reset_column);
         lc_buf_puts(&b, " = ");
         lc_db_quote_string(db, &b, num->config_yearly_value ? num->config_yearly_value : "");
         lc_buf_puts(&b, ", ");
     }
-    put_col(&b, "s", num->sequence_year_column);
+    lc_numbering_put_col(&b, "s", num->sequence_year_column);
     lc_buf_puts(&b, " <> 0)");
     /* active */
     if (configs && num->config_active_column) {
         lc_buf_puts(&b, ", COALESCE(");
-        put_col(&b, "c", num->config_active_column);
+        lc_numbering_put_col(&b, "c", num->config_active_column);
         lc_buf_puts(&b, " <> 0, 1)");
     } else {
         lc_buf_puts(&b, ", 1");
     }
     lc_buf_puts(&b, ", ");
     if (configs && num->config_label_column)
-        put_col(&b, "c", num->config_label_column);
+        lc_numbering_put_col(&b, "c", num->config_label_column);
     else
         lc_buf_puts(&b, "NULL");
     lc_buf_printf(&b, " FROM %s s", t->quoted[LC_NUM_SEQUENCES]);
     if (configs) {
         lc_buf_printf(&b, " LEFT JOIN %s c ON ", t->quoted[LC_NUM_CONFIGS]);
-        put_join(&b, num->config_id_columns, num->sequence_config_columns);
+        lc_numbering_put_join(&b, num->config_id_columns, num->sequence_config_columns);
     }
     return lc_buf_steal(&b);
 }
@@ -383,15 +383,15 @@ char *lc_numbering_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
     if (!t->name[LC_NUM_AUDIT])
         return NULL;
     lc_buf_puts(&b, "SELECT ");
-    put_key(&b, "CHAR(31)", "a", num->audit_sequence_columns);
+    lc_numbering_put_key(&b, "CHAR(31)", "a", num->audit_sequence_columns);
     lc_buf_puts(&b, ", COUNT(*), COUNT(*) - COUNT(DISTINCT ");
-    put_col(&b, "a", num->audit_number_column);
+    lc_numbering_put_col(&b, "a", num->audit_number_column);
     lc_buf_printf(&b, ") FROM %s a WHERE ", t->quoted[LC_NUM_AUDIT]);
-    put_col(&b, "a", num->audit_time_column);
+    lc_numbering_put_col(&b, "a", num->audit_time_column);
     lc_buf_printf(&b, " >= NOW() - INTERVAL %d DAY", LC_NUMBERING_RATE_DAYS);
     if (num->audit_action_column) {
         lc_buf_puts(&b, " AND ");
-        put_col(&b, "a", num->audit_action_column);
+        lc_numbering_put_col(&b, "a", num->audit_action_column);
         lc_buf_puts(&b, " = ");
         lc_db_quote_string(db, &b, num->audit_issue_action ? num->audit_issue_action : "");
     }
@@ -415,18 +415,18 @@ char *lc_numbering_sql_yearly(MYSQL *db, const struct lc_numbering_cfg *num,
         return NULL;
     lc_buf_puts(&b, "SELECT COUNT(*), COALESCE(SUM(y.m), 0), "
                     "GROUP_CONCAT(IF(y.m, y.k, NULL) SEPARATOR ', ') FROM (SELECT ");
-    put_key(&b, "'-'", "c", num->config_id_columns);
+    lc_numbering_put_key(&b, "'-'", "c", num->config_id_columns);
     lc_buf_printf(&b, " AS k, NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->quoted[LC_NUM_SEQUENCES]);
-    put_join(&b, num->config_id_columns, num->sequence_config_columns);
+    lc_numbering_put_join(&b, num->config_id_columns, num->sequence_config_columns);
     lc_buf_puts(&b, " AND ");
-    put_col(&b, "s", num->sequence_year_column);
+    lc_numbering_put_col(&b, "s", num->sequence_year_column);
     lc_buf_printf(&b, " = YEAR(CURDATE())) AS m FROM %s c WHERE ", t->quoted[LC_NUM_CONFIGS]);
-    put_col(&b, "c", num->config_reset_column);
+    lc_numbering_put_col(&b, "c", num->config_reset_column);
     lc_buf_puts(&b, " = ");
     lc_db_quote_string(db, &b, num->config_yearly_value ? num->config_yearly_value : "");
     if (num->config_active_column) {
         lc_buf_puts(&b, " AND ");
-        put_col(&b, "c", num->config_active_column);
+        lc_numbering_put_col(&b, "c", num->config_active_column);
         lc_buf_puts(&b, " <> 0");
     }
     lc_buf_puts(&b, ") y");

@@ -71,4 +71,15 @@ char *lc_numbering_sql_audit(MYSQL *db, const struct lc_numbering_cfg *num,
 char *lc_numbering_sql_yearly(MYSQL *db, const struct lc_numbering_cfg *num,
                         const struct lc_numbering_tables *t);
 
+/* Pieces of SQL over configured columns (names quoted; `alias` is a literal of ours):
+ *   put_columns: alias.`c1`, alias.`c2`, ...
+ *   put_key:     CONCAT_WS(<sep>, alias.`c1`, ...) (sep is SQL, e.g. "'-'")
+ *   put_col:     alias.`col`
+ *   put_join:    c.`left1` = s.`right1` AND ... (configs aliased c, sequences s) */
+struct lc_buf;
+void lc_numbering_put_columns(struct lc_buf *b, const char *alias, char *const *cols);
+void lc_numbering_put_key(struct lc_buf *b, const char *sep, const char *alias, char *const *cols);
+void lc_numbering_put_col(struct lc_buf *b, const char *alias, const char *col);
+void lc_numbering_put_join(struct lc_buf *b, char *const *left, char *const *right);
+
 #endif
