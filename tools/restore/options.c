@@ -2,6 +2,8 @@
  * lcbp3-restore's command line: the options table, the usage text and the checks of
  * which option goes with which command.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/db.h"
@@ -15,6 +17,7 @@ enum {
     OPT_RDB_TO,
     OPT_TARGET,
     OPT_YES,
+    OPT_REDIS_DB,
 };
 
 const char restore_usage[] =
@@ -32,11 +35,14 @@ const char restore_usage[] =
     "        and events. --into restores into another database (created if missing;\n"
     "        definers and database names rewritten). --tables restores only those tables\n"
     "        and their triggers. A legacy .sql/.sql.gz dump is loaded as it is.\n"
-    "  redis SET|FILE [--yes] [--rdb-to DIR]\n"
+    "  redis SET|FILE [--yes] [--redis-db N] [--rdb-to DIR]\n"
     "        replay the set's key export into the running Redis (RESTORE ... REPLACE\n"
-    "        ABSTTL; expired keys are skipped, other keys left alone); --rdb-to writes\n"
-    "        DIR/dump.rdb for a stopped server instead (also from a legacy .rdb)\n"
-    "  set SET [--yes]  Redis, then MariaDB, from one set\n"
+    "        ABSTTL; expired keys are skipped, other keys left alone); --redis-db N puts\n"
+    "        every key into database N (0-15; a Redis Cluster has only 0) instead of the\n"
+    "        database it was exported from; --rdb-to writes DIR/dump.rdb for a stopped\n"
+    "        server instead (also from a legacy .rdb)\n"
+    "  set SET [--into DB] [--redis-db N] [--yes]\n"
+    "        Redis, then MariaDB, from one set (--into as for db, --redis-db as for redis)\n"
     "\n"
     "Restoring over the configured production database or Redis asks for a typed\n"
     "confirmation; without a terminal it needs --yes.\n"
@@ -50,7 +56,8 @@ static const char *const command_names[] = {"list", "db", "redis", "set", NULL};
 static int check_combination(struct restore_opts *opts, unsigned seen, struct lc_err *err)
 {
     static const struct lc_cli_option_rule rules[] = {
-        {OPT_INTO, "--into", ONLY(RESTORE_CMD_DB)},
+        {OPT_INTO, "--into", ONLY(RESTORE_CMD_DB) | ONLY(RESTORE_CMD_SET)},
+        {OPT_REDIS_DB, "--redis-db", ONLY(RESTORE_CMD_REDIS) | ONLY(RESTORE_CMD_SET)},
         {OPT_TABLES, "--tables", ONLY(RESTORE_CMD_DB)},
         {OPT_UNTIL, "--until", ONLY(RESTORE_CMD_DB)},
         {OPT_RDB_TO, "--rdb-to", ONLY(RESTORE_CMD_REDIS)},
@@ -85,6 +92,21 @@ static int parse_tables(struct restore_opts *opts, const char *arg, struct lc_er
     return 0;
 }
 
+/* --redis-db N: a database number 0..15 (what [redis] db accepts). */
+static int parse_redis_db(struct restore_opts *opts, const char *arg, struct lc_err *err)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0 || v > 15)
+        return lc_cli_usage_error(err, opts->cli.program,
+                                  "--redis-db '%s' is not a database number (0-15)", arg);
+    opts->redis_db = v;
+    return 0;
+}
+
 int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct lc_err *err)
 {
     static const struct option longopts[] = {
@@ -95,6 +117,7 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
         {"rdb-to", required_argument, NULL, OPT_RDB_TO},
         {"target", required_argument, NULL, OPT_TARGET},
         {"yes", no_argument, NULL, OPT_YES},
+        {"redis-db", required_argument, NULL, OPT_REDIS_DB},
         {NULL, 0, NULL, 0},
     };
     unsigned seen = 0;
@@ -103,6 +126,7 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
 
     memset(opts, 0, sizeof(*opts));
     opts->cli.program = "lcbp3-restore";
+    opts->redis_db = -1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, LC_CLI_SHORTOPTS, longopts, NULL)) != -1) {
         if (lc_cli_common_option(&opts->cli, opt, optarg))
@@ -126,6 +150,10 @@ int restore_parse_args(int argc, char **argv, struct restore_opts *opts, struct 
             break;
         case OPT_YES:
             opts->yes = 1;
+            break;
+        case OPT_REDIS_DB:
+            if (parse_redis_db(opts, optarg, err))
+                return -1;
             break;
         default:
             return lc_cli_option_error(&opts->cli, opt, argv, err);

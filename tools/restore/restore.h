@@ -23,7 +23,8 @@ struct restore_opts {
     enum restore_command command;
     const char *command_name;
     const char *source;       /* db, redis, set: SET name, "latest" or a path */
-    const char *into;         /* db: --into DB */
+    const char *into;         /* db, set: --into DB */
+    long redis_db;            /* redis, set: --redis-db N; -1 = the export's databases */
     char **tables;            /* db: --tables T1,T2 (NULL-terminated, owned) */
     const char *until;        /* db: --until (not implemented yet) */
     const char *rdb_to;       /* redis: --rdb-to DIR */
@@ -67,9 +68,11 @@ int restore_open_set(const char *path, struct lc_set_reader *set, struct lc_err 
 int restore_db_from_set(const struct lc_config *cfg, const struct lc_set_reader *set,
                         const struct restore_opts *opts, struct lc_err *err);
 
-/* The Redis part of an opened set: plan, confirmation unless yes, replay of the keys. */
+/* The Redis part of an opened set: plan, confirmation unless yes, replay of the keys
+ * (into database redis_db, or the export's databases when -1; the callers refuse a
+ * database other than 0 on a Redis Cluster). */
 int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_reader *set, int yes,
-                           struct lc_err *err);
+                           long redis_db, struct lc_err *err);
 
 int restore_list(const struct lc_config *cfg, const struct restore_opts *opts, struct lc_err *err);
 int restore_db(const struct lc_config *cfg, const struct restore_opts *opts, struct lc_err *err);

@@ -144,7 +144,7 @@ static void print_plan(const struct lc_set_reader *set, const struct lc_set_entr
 }
 
 int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_reader *set, int yes,
-                           struct lc_err *err)
+                           long redis_db, struct lc_err *err)
 {
     struct lc_restore_redis_stats stats;
     struct lc_progress *progress = NULL;
@@ -176,6 +176,12 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     if (cfg->redis.mode == LC_REDIS_CLUSTER && check_cluster_dbs(set, keys, n_keys, err) < 0)
         goto out;
     target = describe_target(&cfg->redis, masters);
+    if (redis_db >= 0) {
+        char *t = lc_xasprintf("%s, database %ld", target, redis_db);
+
+        free(target);
+        target = t;
+    }
     if (lc_log_enabled(LC_LOG_INFO))
         print_plan(set, keys, n_keys, target);
     if (!yes && lc_confirm_typed("This replaces keys on the Redis above.", "yes", "--yes", err) < 0)
@@ -185,7 +191,7 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     clock_gettime(CLOCK_MONOTONIC, &start);
     progress = lc_progress_new("restoring redis", raw);
     for (size_t idx = 0; idx < n_keys; idx++) {
-        struct lc_restore_redis_opts ropts = {-1, progress};
+        struct lc_restore_redis_opts ropts = {(int)redis_db, progress};
         struct lc_gz_reader *r = open_entry(set, keys[idx]);
         int got = lc_restore_redis_keys(&cfg->redis, gz_read_fn, r, &ropts, &stats, err);
 
@@ -357,6 +363,12 @@ int restore_redis(const struct lc_config *cfg, const struct restore_opts *opts, 
     char *path = NULL;
     int rc = -1;
 
+    if (opts->redis_db > 0 && cfg->redis.mode == LC_REDIS_CLUSTER)
+        return lc_err_set(err, LC_E_USAGE, "--redis-db %ld: a Redis Cluster has only database 0",
+                          opts->redis_db);
+    if (opts->redis_db >= 0 && opts->rdb_to)
+        return lc_err_set(err, LC_E_USAGE, "--redis-db does not apply to --rdb-to (an RDB file "
+                                           "keeps its databases)");
     if (restore_find_source(cfg, opts, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "redis", path);
@@ -382,7 +394,7 @@ int restore_redis(const struct lc_config *cfg, const struct restore_opts *opts, 
     if (opts->rdb_to)
         rc = rdb_from_set(&set, opts->rdb_to, err);
     else
-        rc = restore_redis_from_set(cfg, &set, opts->yes, err);
+        rc = restore_redis_from_set(cfg, &set, opts->yes, opts->redis_db, err);
 out:
     lc_set_reader_close(&set);
     lc_lock_release(&lock);

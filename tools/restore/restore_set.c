@@ -12,10 +12,12 @@
 /* Names what `set` replaces and asks once: the production database name typed back, or
  * "yes" when the set has no MariaDB part. */
 static int confirm_both(const struct lc_config *cfg, const struct lc_set_reader *set,
-                        struct lc_err *err)
+                        const struct restore_opts *opts, struct lc_err *err)
 {
-    const char *db = set->manifest.mariadb_version && cfg->mariadb.databases
-                         ? cfg->mariadb.databases[0] : NULL;
+    const char *db = !set->manifest.mariadb_version ? NULL
+                     : opts->into                   ? opts->into
+                     : cfg->mariadb.databases       ? cfg->mariadb.databases[0]
+                                                    : NULL;
 
     printf("restore plan (each part prints its own plan when it starts)\n"
            "  This restores %s%s%s%s from '%s':\n"
@@ -36,6 +38,9 @@ int restore_set(const struct lc_config *cfg, const struct restore_opts *opts, st
     char *path = NULL;
     int rc = -1;
 
+    if (opts->redis_db > 0 && cfg->redis.mode == LC_REDIS_CLUSTER)
+        return lc_err_set(err, LC_E_USAGE, "--redis-db %ld: a Redis Cluster has only database 0",
+                          opts->redis_db);
     if (restore_find_source(cfg, opts, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "set", path);
@@ -48,11 +53,11 @@ int restore_set(const struct lc_config *cfg, const struct restore_opts *opts, st
         restore_open_set(path, &set, err))
         goto out;
     /* One question for both parts, before either is touched. */
-    if (!opts->yes && confirm_both(cfg, &set, err))
+    if (!opts->yes && confirm_both(cfg, &set, opts, err))
         goto out;
     all = *opts;
     all.yes = 1;
-    if (set.manifest.redis_version && restore_redis_from_set(cfg, &set, 1, err))
+    if (set.manifest.redis_version && restore_redis_from_set(cfg, &set, 1, opts->redis_db, err))
         goto out;
     if (set.manifest.mariadb_version && restore_db_from_set(cfg, &set, &all, err)) {
         if (set.manifest.redis_version)
