@@ -158,6 +158,12 @@ struct lc_dr_cfg {
     unsigned scratch_redis_db;/* [15] */
     char *health_url;
     char *steps_file;
+    int64_t rto_database_ms;  /* [5m]  drill targets per scenario (the seeds' figures) */
+    int64_t rpo_database_ms;  /* [0s] */
+    int64_t rto_site_ms;      /* [1h] */
+    int64_t rpo_site_ms;      /* [15m] */
+    int64_t rto_corruption_ms;/* [4h] */
+    int64_t rpo_corruption_ms;/* [1d] */
 };
 
 struct lc_config {

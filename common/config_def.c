@@ -118,6 +118,12 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_DR, "scratch_redis_db", LC_KEY_UINT, "15", 0, 15, LC_TOOL_DR, DRC(scratch_redis_db), "Redis database a drill restores into"},
     {LC_SEC_DR, "health_url", LC_KEY_STRING, NULL, 0, 0, LC_TOOL_DR | LC_TOOL_INTEGRITY, DRC(health_url), "backend /health URL"},
     {LC_SEC_DR, "steps_file", LC_KEY_PATH, NULL, 0, 0, LC_TOOL_DR, DRC(steps_file), "recovery steps overriding the built-in plan"},
+    {LC_SEC_DR, "rto_database", LC_KEY_DURATION, "5m", 0, 365 * DAY, LC_TOOL_DR, DRC(rto_database_ms), "drill: RTO target, database failure within a site"},
+    {LC_SEC_DR, "rpo_database", LC_KEY_DURATION, "0s", 0, 365 * DAY, LC_TOOL_DR, DRC(rpo_database_ms), "drill: RPO target, database failure within a site (0 needs binlog PITR)"},
+    {LC_SEC_DR, "rto_site", LC_KEY_DURATION, "1h", 0, 365 * DAY, LC_TOOL_DR, DRC(rto_site_ms), "drill: RTO target, complete site failure"},
+    {LC_SEC_DR, "rpo_site", LC_KEY_DURATION, "15m", 0, 365 * DAY, LC_TOOL_DR, DRC(rpo_site_ms), "drill: RPO target, complete site failure"},
+    {LC_SEC_DR, "rto_corruption", LC_KEY_DURATION, "4h", 0, 365 * DAY, LC_TOOL_DR, DRC(rto_corruption_ms), "drill: RTO target, data corruption"},
+    {LC_SEC_DR, "rpo_corruption", LC_KEY_DURATION, "1d", 0, 365 * DAY, LC_TOOL_DR, DRC(rpo_corruption_ms), "drill: RPO target, data corruption"},
 };
 
 const size_t lc_key_defs_len = sizeof(lc_key_defs) / sizeof(lc_key_defs[0]);
