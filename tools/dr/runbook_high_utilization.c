@@ -281,6 +281,7 @@ static int apply(struct hu_run *run, struct lc_err *err)
     unsigned long long range;
     long double wanted;
     long long old, new_max;
+    unsigned long long rows = 0;
     int in_trx = 0, rc = -1;
 
     if (!run->opts->type || !(run->opts->factor > 0))
@@ -353,23 +354,23 @@ static int apply(struct hu_run *run, struct lc_err *err)
     lc_numbering_put_col(&sql, "c", num->config_max_column);
     lc_buf_printf(&sql, " = %lld WHERE ", new_max);
     put_key_match(run, &sql, "c", num->config_id_columns, key);
-    if (lc_db_exec(run->db, sql.data, err) < 0) {
+    if (dr_rb_exec_rows(run->db, sql.data, &rows, err) < 0) {
         lc_err_prefix(err, "raising max_value of config '%s'", key);
         dr_rb_grant_hint(run->db, err, "UPDATE", run->t.quoted[LC_NUM_CONFIGS]);
         goto out;
     }
-    if (mysql_affected_rows(run->db) != 1) {
+    if (rows != 1) {
         lc_err_set(err, LC_E_DATA, "config '%s' matched %llu rows, not 1: nothing changed", key,
-                   (unsigned long long)mysql_affected_rows(run->db));
+                   rows);
         goto out;
     }
     sql_audit = audit_insert_sql(run, key, action, *meta_type != '\0', old, new_max, op);
-    if (lc_db_exec(run->db, sql_audit, err) < 0) {
+    if (dr_rb_exec_rows(run->db, sql_audit, &rows, err) < 0) {
         lc_err_prefix(err, "writing the audit row to '%s'", run->t.where[LC_NUM_AUDIT]);
         dr_rb_grant_hint(run->db, err, "INSERT", run->t.quoted[LC_NUM_AUDIT]);
         goto out;
     }
-    if (mysql_affected_rows(run->db) != 1) {
+    if (rows != 1) {
         lc_err_set(err, LC_E_DATA, "config '%s' has no sequence in '%s' to name in the audit "
                    "row: nothing changed", key, run->t.where[LC_NUM_SEQUENCES]);
         lc_err_hint(err, "create its sequence first (lcbp3-dr runbook yearly-reset --apply)");

@@ -120,13 +120,15 @@ static int is_blocking(MYSQL *db, long id, int *out, struct lc_err *err)
     return 0;
 }
 
+/* 1 while thread `id` or its transaction is still there. */
 static int thread_exists(MYSQL *db, long id, int *out, struct lc_err *err)
 {
-    char sql[200];
+    char sql[300];
     char *n = NULL;
 
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
-             "ID = %ld", id);
+    snprintf(sql, sizeof(sql), "SELECT (SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+             "WHERE ID = %ld) + (SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE "
+             "trx_mysql_thread_id = %ld)", id, id);
     if (lc_db_query_value(db, sql, &n, err) < 0)
         return -1;
     *out = n && strtoll(n, NULL, 10) > 0;
@@ -156,7 +158,8 @@ static int kill_blocker(MYSQL *db, const struct dr_opts *opts, struct dr_rb *rb,
         lc_err_prefix(err, "killing thread %ld", id);
         return dr_rb_grant_hint(db, err, "CONNECTION ADMIN", "*.*");
     }
-    /* the kill is asynchronous: wait (at most 10 s) until the thread is gone */
+    /* the kill is asynchronous: wait (at most 10 s) until the thread and its transaction
+     * (rolled back after the thread left the process list) are gone */
     for (int tries = 0; tries < 100 && alive; tries++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
 

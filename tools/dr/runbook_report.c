@@ -198,6 +198,23 @@ int dr_rb_grant_hint(MYSQL *db, struct lc_err *err, const char *privilege, const
     return -1;
 }
 
+int dr_rb_exec_rows(MYSQL *db, const char *sql, unsigned long long *out_rows, struct lc_err *err)
+{
+    char what[100];
+    my_ulonglong rows;
+
+    snprintf(what, sizeof(what), "statement '%.60s...'", sql);
+    if (mysql_real_query(db, sql, strlen(sql)))
+        return lc_db_fail(db, err, what);
+    rows = mysql_affected_rows(db); /* before anything else resets it */
+    if (mysql_field_count(db)) {
+        mysql_free_result(mysql_store_result(db));
+        return lc_err_set(err, LC_E_SOFTWARE, "%s returned rows", what);
+    }
+    *out_rows = (unsigned long long)rows;
+    return 0;
+}
+
 char *dr_rb_operator(MYSQL *db)
 {
     struct passwd *pw = getpwuid(getuid());

@@ -52,6 +52,9 @@ MYSQL *dr_rb_connect(const struct lc_config *cfg, struct lc_err *err);
  */
 int dr_rb_grant_hint(MYSQL *db, struct lc_err *err, const char *privilege, const char *on);
 
+/* Runs one statement that returns no rows; *out_rows gets its affected rows. */
+int dr_rb_exec_rows(MYSQL *db, const char *sql, unsigned long long *out_rows, struct lc_err *err);
+
 /* The operator of an --apply: "<OS user> as <CURRENT_USER()>" (new string). */
 char *dr_rb_operator(MYSQL *db);
 

@@ -88,6 +88,7 @@ static int create_missing(MYSQL *db, const struct lc_numbering_cfg *num,
 {
     struct lc_buf sql = LC_BUF_INIT, cols = LC_BUF_INIT, vals = LC_BUF_INIT;
     struct lc_err ignored = LC_ERR_INIT;
+    unsigned long long rows = 0;
     int in_trx = 0, rc = -1;
 
     if (other_columns(db, num, t, &cols, &vals, err) < 0)
@@ -107,13 +108,13 @@ static int create_missing(MYSQL *db, const struct lc_numbering_cfg *num,
     if (lc_db_exec(db, "START TRANSACTION", err) < 0)
         goto out;
     in_trx = 1;
-    if (lc_db_exec(db, sql.data, err) < 0) {
+    if (dr_rb_exec_rows(db, sql.data, &rows, err) < 0) {
         lc_err_prefix(err, "creating this year's sequences in '%s'", t->where[LC_NUM_SEQUENCES]);
         dr_rb_grant_hint(db, err, "INSERT", t->quoted[LC_NUM_SEQUENCES]);
         goto out;
     }
     dr_rb_applied(rb, "%llu sequences created for this year in '%s' (value 0)",
-                  (unsigned long long)mysql_affected_rows(db), t->where[LC_NUM_SEQUENCES]);
+                  rows, t->where[LC_NUM_SEQUENCES]);
     if (lc_db_exec(db, "COMMIT", err) < 0)
         goto out;
     in_trx = 0;
