@@ -8,7 +8,6 @@
 # missing sequences and a second run creates none; lock-wait --kill kills the thread that
 # blocks another (the waiter then proceeds) and refuses one that blocks nobody. Bad
 # command lines are 64, a missing privilege 77 with the GRANT.
-# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
