@@ -125,6 +125,9 @@ struct lc_numbering_cfg {
     char *audit_action_column;      /* [action]; unset: every row issued a number */
     char *audit_issue_action;       /* [GENERATE] */
     char *audit_time_column;        /* [created_at] */
+    char *audit_archive_table;      /* unset: <audit_table>_archive (same database) */
+    int64_t audit_archive_batch;    /* [1000] rows per archive transaction */
+    int64_t audit_archive_max_rate; /* [0 = no limit] rows per second archived */
     int64_t default_max_value;      /* [9999]: without configs table or max column */
     char *reservations_table; /* unset by default */
     char *reservation_status_column;    /* [status]: 'RESERVED' / 'CANCELLED' */

@@ -19,8 +19,9 @@ static int dispatch(const struct lc_config *cfg, const struct backup_opts *opts,
         return backup_ship(cfg, opts, err);
     case BACKUP_CMD_VERIFY:
         return backup_verify(cfg, opts, err);
-    case BACKUP_CMD_BINLOG:
     case BACKUP_CMD_ARCHIVE_AUDIT:
+        return backup_archive_audit(cfg, opts, err);
+    case BACKUP_CMD_BINLOG:
         return lc_err_set(err, LC_E_SOFTWARE, "'lcbp3-backup %s' is not implemented yet",
                           opts->command_name);
     case BACKUP_CMD_NONE:

@@ -36,6 +36,7 @@ struct dr_opts {
     double factor;            /* runbook high-utilization --factor F (0: not given) */
     long kill_thread;         /* runbook lock-wait --kill THREAD_ID (0: not given) */
     const char *reason;       /* runbook --reason TEXT (audit rows) */
+    const char *older_than;   /* runbook audit-archive --older-than DURATION (NULL: 2y) */
 };
 
 extern const char dr_usage[];

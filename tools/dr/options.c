@@ -17,6 +17,7 @@ enum {
     OPT_FACTOR,
     OPT_KILL,
     OPT_REASON,
+    OPT_OLDER_THAN,
 };
 
 const char dr_usage[] =
@@ -51,7 +52,8 @@ const char dr_usage[] =
     "  --type T             runbook high-utilization: the sequence to raise\n"
     "  --factor F           runbook high-utilization: multiply max_value by F (> 1)\n"
     "  --kill THREAD_ID     runbook lock-wait --apply: kill this blocking thread\n"
-    "  --reason TEXT        runbook --apply: the reason written to the audit log\n";
+    "  --reason TEXT        runbook --apply: the reason written to the audit log\n"
+    "  --older-than D       runbook audit-archive: archive audit rows older than D (2y)\n";
 
 static const char *const command_names[] = {"plan", "run", "drill", "runbook", NULL};
 
@@ -66,6 +68,7 @@ static int check_combination(struct dr_opts *opts, unsigned seen, struct lc_err 
         {OPT_FACTOR, "--factor", LC_CLI_ONLY(DR_CMD_RUNBOOK)},
         {OPT_KILL, "--kill", LC_CLI_ONLY(DR_CMD_RUNBOOK)},
         {OPT_REASON, "--reason", LC_CLI_ONLY(DR_CMD_RUNBOOK)},
+        {OPT_OLDER_THAN, "--older-than", LC_CLI_ONLY(DR_CMD_RUNBOOK)},
     };
 
     return lc_cli_check_options(&opts->cli, rules, sizeof(rules) / sizeof(rules[0]), seen,
@@ -120,6 +123,9 @@ static int parse_option(struct dr_opts *opts, int opt, const char *arg, struct l
             return lc_cli_usage_error(err, opts->cli.program, "--reason must not be empty");
         opts->reason = arg;
         return 0;
+    case OPT_OLDER_THAN:
+        opts->older_than = arg;
+        return 0;
     }
     return 1;
 }
@@ -136,6 +142,7 @@ int dr_parse_args(int argc, char **argv, struct dr_opts *opts, struct lc_err *er
         {"factor", required_argument, NULL, OPT_FACTOR},
         {"kill", required_argument, NULL, OPT_KILL},
         {"reason", required_argument, NULL, OPT_REASON},
+        {"older-than", required_argument, NULL, OPT_OLDER_THAN},
         {NULL, 0, NULL, 0},
     };
     unsigned seen = 0;
