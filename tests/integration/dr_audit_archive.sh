@@ -10,6 +10,7 @@
 # value (Thai text, JSON, INET6, NULLs). A run SIGKILLed while copying, then one killed
 # while deleting, then a rerun: no row lost or doubled, every deleted row in an export
 # on the target. A second run finds nothing (0). Bad options and config: 64, 78.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
