@@ -103,6 +103,7 @@ assert tg["corruption"]["rto_met"] is True and tg["corruption"]["rpo_met"] is Tr
 assert r["verdict"] == "target missed", r["verdict"]
 EOF
 lc_assert_file_contains "$(ls -t "$reports"/drill-*.md | head -n 1)" 'RPO 0 needs binlog point-in-time recovery'
+lc_assert_file_contains "$(ls -t "$reports"/drill-*.md | head -n 1)" '^target missed: missed RPO of database failure within a site$'
 lc_assert_file_contains "$prom" '^lcbp3_dr_drill_last_exit_code 1$'
 lc_assert_file_contains "$prom" "^lcbp3_dr_drill_last_success_timestamp_seconds $last_success\$"
 
@@ -150,8 +151,14 @@ sleep 1.1
 lc_expect_exit 0 -- lc_tool backup --config "$conf" run --no-ship
 bad=$(ls "$LC_SPOOL_DIR"/lcbp3-*.tar | tail -n 1)
 [ "$(basename "$bad")" != "$set_name" ] || lc_fail "no new set"
-size=$(stat -c %s "$bad")
-printf 'X' | dd of="$bad" bs=1 seek=$((size / 2)) conv=notrunc status=none
+python3 - "$bad" <<'EOF'
+import os, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(os.path.getsize(sys.argv[1]) // 2)
+    b = f.read(1)
+    f.seek(-1, 1)
+    f.write(bytes([b[0] ^ 0xff]))
+EOF
 lc_write_config "$dconf" mariadb.user="$LC_ADMIN_USER" mariadb.password_file="$LC_ADMIN_PASSWORD_FILE"
 lc_expect_exit 65 -- lc_tool dr --config "$dconf" drill --report "$reports"
 lc_assert_file_contains "$LC_ERR" "lcbp3-restore exited 65"

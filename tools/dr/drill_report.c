@@ -156,6 +156,25 @@ static void md_figures(struct lc_buf *b, const struct drill *d)
     }
 }
 
+/* ": RPO of database failure within a site, ..." after the verdict. */
+static void md_missed(struct lc_buf *b, const struct drill *d)
+{
+    const char *sep = ": missed ";
+
+    if (!d->verified)
+        return;
+    for (size_t idx = 0; idx < DRILL_N_TARGETS; idx++) {
+        const struct drill_target *t = &d->targets[idx];
+
+        if (!t->rto_met || !t->rpo_met) {
+            lc_buf_printf(b, "%s%s%s%s of %s", sep, t->rto_met ? "" : "RTO",
+                          !t->rto_met && !t->rpo_met ? " and " : "", t->rpo_met ? "" : "RPO",
+                          t->label);
+            sep = "; ";
+        }
+    }
+}
+
 static char *report_md(const struct drill *d)
 {
     struct lc_buf b = LC_BUF_INIT;
@@ -190,7 +209,9 @@ static char *report_md(const struct drill *d)
                       d->checks[idx].detail ? d->checks[idx].detail : "");
     lc_buf_puts(&b, "\n## RTO and RPO\n\n");
     md_figures(&b, d);
-    lc_buf_printf(&b, "\n## Verdict\n\n%s\n", d->verdict);
+    lc_buf_printf(&b, "\n## Verdict\n\n%s", d->verdict);
+    md_missed(&b, d);
+    lc_buf_puts(&b, "\n");
     return lc_buf_steal(&b);
 }
 
