@@ -51,14 +51,17 @@ def t(s): return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
 assert r["set"] == want_set, r["set"]
 assert r["scratch_database"] == "lcbp3_drill" and r["scratch_redis_db"] == 15
 assert t(r["set_time"]) <= t(r["started_at"]) <= t(r["finished_at"])
-assert [s["name"] for s in r["steps"]] == ["find set", "restore", "read manifest", "verify"], r["steps"]
+assert [s["name"] for s in r["steps"]] == ["find set", "restore", "read manifest", "verify", "integrity"], r["steps"]
 for s in r["steps"]:
     assert s["result"] == "ok" and s["seconds"] >= 0 and t(s["started_at"]) >= t(r["started_at"]), s
     assert isinstance(s["detail"], str)
 assert "--into lcbp3_drill --redis-db 15 --yes" in r["steps"][1]["detail"], r["steps"][1]
 checks = {c["name"]: c for c in r["checks"]}
-assert set(checks) == {"row_counts", "checksum_table", "redis_keys"}, checks
-assert all(c["status"] == "ok" for c in r["checks"]), r["checks"]
+assert set(checks) == {"row_counts", "checksum_table", "redis_keys", "integrity_sequences"}, checks
+assert all(c["status"] == "ok" for n, c in checks.items() if n != "integrity_sequences"), r["checks"]
+# the sample data has an exceeded sequence: CRITICAL in the data, a warning of the drill
+assert checks["integrity_sequences"]["status"] == "warn", checks["integrity_sequences"]
+assert "CRITICAL" in checks["integrity_sequences"]["detail"], checks["integrity_sequences"]
 assert r["tables_compared"] == n_tables > 0, (r["tables_compared"], n_tables)
 assert r["checksums_compared"] == n_tables, r["checksums_compared"]
 assert r["rows_compared"] > 0
@@ -75,6 +78,9 @@ for x in r["targets"]:
 assert r["verdict"] == "passed", r["verdict"]
 EOF
 lc_assert_eq "$orig_db" "$(lc_checksum_tables lcbp3_drill)" "CHECKSUM TABLE of the scratch copy"
+lc_assert_file_contains "$(ls "$reports"/drill-*.log)" "'lcbp3_drill.document_numbering_sequences'"
+[ -z "$(ls -A "$reports" | grep '^\.')" ] || lc_fail "leftovers in $reports: $(ls -A "$reports")"
+[ ! -e "${LC_METRICS_FILE%.prom}-integrity.prom" ] || lc_fail "the drill's integrity run wrote metrics"
 lc_assert_eq "$orig_db" "$(lc_checksum_tables "$LC_DB")" "production after the drill"
 lc_assert_eq "$orig_redis" "$(lc_redis_fingerprint -n 15)" "the scratch Redis database"
 lc_assert_eq "$orig_redis" "$(lc_redis_fingerprint)" "Redis database 0 after the drill"

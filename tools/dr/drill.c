@@ -3,7 +3,8 @@
  * before anything when the scratch database or Redis database is production; takes the
  * newest complete set; restores it with `lcbp3-restore set FILE --into SCRATCH
  * --redis-db N --yes` as a child process (one verification of the set, the order of a
- * real recovery); compares the scratch copy with the set; measures RTO (drill start
+ * real recovery); compares the scratch copy with the set and runs `lcbp3-integrity
+ * sequences` on it; measures RTO (drill start
  * until restored and verified) and RPO (drill start minus the set's snapshot time);
  * judges them against the [dr] targets; writes the report and the metrics. A drill
  * that could not run still writes its report when it got as far as choosing where.
@@ -227,7 +228,8 @@ out:
 }
 
 /* find the set, restore it, read its manifest, compare: the measured part */
-static int drill_steps(const struct lc_config *cfg, struct drill *d, struct lc_err *err)
+static int drill_steps(const struct lc_config *cfg, const char *dir, struct drill *d,
+                       struct lc_err *err)
 {
     size_t step = drill_step_begin(d, "find set");
     char when[32];
@@ -253,6 +255,14 @@ static int drill_steps(const struct lc_config *cfg, struct drill *d, struct lc_e
         return -1;
     }
     drill_step_end(d, step, DRILL_OK, "%zu checks", d->n_checks);
+    if (d->manifest.mariadb_version) {
+        step = drill_step_begin(d, "integrity");
+        if (drill_integrity(cfg, dir, d, err) < 0) {
+            drill_step_end(d, step, DRILL_FAILED, "%s", err->msg);
+            return -1;
+        }
+        drill_step_end(d, step, DRILL_OK, "%s", d->checks[d->n_checks - 1].detail);
+    }
     d->verified = 1;
     d->rto_seconds = drill_elapsed(d);
     return 0;
@@ -288,7 +298,7 @@ int dr_drill(const struct lc_config *cfg, const struct dr_opts *opts, struct lc_
             memmove(p, p + 1, strlen(p));
     d.log_path = lc_xasprintf("%s/drill-%s.log", dir, d.stamp);
     lc_cli_log_begin(&opts->cli, cfg, "drill", dir);
-    ran = drill_steps(cfg, &d, err);
+    ran = drill_steps(cfg, dir, &d, err);
     if (d.set_time > 0)
         d.rpo_seconds = difftime(d.started_at, d.set_time);
     d.finished_at = time(NULL);

@@ -1,7 +1,8 @@
 /*
  * lcbp3-dr drill, private to its files: the record of one drill, filled step by step by
  * drill.c (orchestration), drill_set.c (which set, and its manifest), drill_verify.c
- * (the comparisons with the set) and drill_targets.c (RTO/RPO against the [dr] targets),
+ * (the comparisons with the set), drill_integrity.c (lcbp3-integrity on the scratch
+ * copy) and drill_targets.c (RTO/RPO against the [dr] targets),
  * and written out by drill_report.c (Markdown, JSON, metrics).
  */
 #ifndef LC_TOOLS_DR_DRILL_H
@@ -106,6 +107,12 @@ int drill_read_manifest(struct drill *d, struct lc_err *err);
  * the live database (CHECKSUM TABLE), counts the scratch Redis database's keys; adds
  * checks. -1 with err only when MariaDB or Redis cannot be asked at all. */
 int drill_verify(const struct lc_config *cfg, struct drill *d, struct lc_err *err);
+
+/* drill_integrity.c: `lcbp3-integrity sequences` against the scratch database, through
+ * a temporary configuration in `dir` (0600, removed after); adds a check. -1 with err
+ * only when it could not be started. */
+int drill_integrity(const struct lc_config *cfg, const char *dir, struct drill *d,
+                    struct lc_err *err);
 
 /* drill_targets.c: RTO/RPO against the [dr] targets; the verdict. */
 void drill_judge(const struct lc_config *cfg, struct drill *d);
