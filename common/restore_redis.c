@@ -491,6 +491,10 @@ static int replay_command(void *arg, const struct lc_export_cmd *cmd, struct lc_
         rp->stats->dbs++;
         return 0;
     }
+    if (rp->opts->only_db >= 0 && rp->db != rp->opts->only_db) {
+        rp->stats->other_db++;
+        return 0;
+    }
     db = rp->opts->db_override >= 0 ? rp->opts->db_override : rp->db;
     if (rp->map) {
         if (db != 0) {
@@ -577,7 +581,7 @@ int lc_restore_redis_keys(const struct lc_redis_cfg *cfg, lc_restore_read_fn rea
                           const struct lc_restore_redis_opts *opts,
                           struct lc_restore_redis_stats *stats, struct lc_err *err)
 {
-    static const struct lc_restore_redis_opts defaults = {-1, NULL};
+    static const struct lc_restore_redis_opts defaults = {.db_override = -1, .only_db = -1};
     struct replay rp;
     int rc = -1;
 

@@ -38,6 +38,8 @@ typedef int (*lc_restore_read_fn)(void *ctx, char *buf, size_t cap, size_t *out_
 
 struct lc_restore_redis_opts {
     int db_override;          /* -1: the databases of the export; N: every key into db N */
+    int only_db;              /* -1: every database of the export; N: only the keys exported
+                               * from database N, the others skipped (counted in other_db) */
     struct lc_progress *progress; /* bytes of export consumed; may be NULL */
 };
 
@@ -46,6 +48,7 @@ struct lc_restore_redis_stats {
     uint64_t expired;         /* keys skipped because their expiry had passed */
     uint64_t bytes;           /* export bytes replayed */
     unsigned dbs;             /* SELECTs seen */
+    uint64_t other_db;        /* keys skipped: exported from another database than only_db */
 };
 
 /*

@@ -16,6 +16,8 @@ lc_seed_mariadb
 lc_create_admin_user
 lc_start_redis
 lc_seed_redis
+# a key in another database: the drill restores only [redis] db's keys into its own
+lc_redis_cli -n 5 SET 'other:db5' x >/dev/null
 conf="$LC_TMP/lcbp3.conf"
 lc_write_config "$conf"
 # no set yet: 66, nothing restored
@@ -84,6 +86,7 @@ lc_assert_file_contains "$(ls "$reports"/drill-*.log)" "'lcbp3_drill.document_nu
 lc_assert_eq "$orig_db" "$(lc_checksum_tables "$LC_DB")" "production after the drill"
 lc_assert_eq "$orig_redis" "$(lc_redis_fingerprint -n 15)" "the scratch Redis database"
 lc_assert_eq "$orig_redis" "$(lc_redis_fingerprint)" "Redis database 0 after the drill"
+lc_assert_eq "1" "$(lc_redis_cli -n 5 DBSIZE)" "Redis database 5 after the drill"
 prom="${LC_METRICS_FILE%.prom}-dr.prom"
 lc_assert_file_contains "$prom" '^lcbp3_dr_drill_last_success_timestamp_seconds [0-9]{10}$'
 lc_assert_file_contains "$prom" '^lcbp3_dr_drill_rto_seconds [0-9.e+-]+$'

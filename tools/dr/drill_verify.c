@@ -6,9 +6,9 @@
  *   is compared with the live database the set was taken from. Equal figures prove the
  *   restore faithful for that table; a difference is a warning, not a failure, because
  *   it is also what a table written since the backup looks like;
- * - Redis: the keys in the scratch Redis database against the keys of the set's export
- *   (keys that expired since the backup are skipped by the restore, and the scratch
- *   database is not emptied first, so fewer is a warning, not a failure).
+ * - Redis: the number of keys in the scratch Redis database against the live
+ *   database's (the manifest counts the keys of all the export's databases, the restore
+ *   takes only [redis] db's); a difference is a warning.
  */
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
@@ -145,7 +145,8 @@ static void check_checksums(MYSQL *c, struct drill *d)
     lc_buf_done(&differ);
 }
 
-/* The keys of the set's Redis export (the manifest's row counts of "keys" members). */
+/* The keys of the set's Redis export, all databases (the manifest's rows of "keys"
+ * members). */
 static uint64_t set_keys(const struct lc_manifest *m)
 {
     uint64_t n = 0;
@@ -157,53 +158,75 @@ static uint64_t set_keys(const struct lc_manifest *m)
     return n;
 }
 
-/* DBSIZE of the scratch Redis database on the master. */
-static int scratch_dbsize(const struct lc_config *cfg, long db, long long *out, struct lc_err *err)
+/* DBSIZE of database `db` on an open connection. */
+static int dbsize(redisContext *c, long db, long long *out, struct lc_err *err)
+{
+    char dbs[24];
+    const char *select[] = {"SELECT", dbs};
+    const char *cmd[] = {"DBSIZE"};
+    redisReply *reply;
+
+    snprintf(dbs, sizeof(dbs), "%ld", db);
+    reply = lc_redis_cmdv(c, 2, select, NULL, err);
+    if (!reply)
+        return -1;
+    freeReplyObject(reply);
+    reply = lc_redis_cmdv(c, 1, cmd, NULL, err);
+    if (!reply)
+        return -1;
+    *out = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+    freeReplyObject(reply);
+    return 0;
+}
+
+/* DBSIZE of the scratch database and of the system's ([redis] db) on the master. */
+static int dbsizes(const struct lc_config *cfg, long scratch, long long *out_scratch,
+                   long long *out_live, struct lc_err *err)
 {
     char **masters = NULL;
     redisContext *c = NULL;
-    redisReply *reply = NULL;
-    char dbs[24];
-    const char *select[] = {"SELECT", dbs};
-    const char *dbsize[] = {"DBSIZE"};
     int rc = -1;
 
-    snprintf(dbs, sizeof(dbs), "%ld", db);
     if (lc_redis_masters(&cfg->redis, &masters, err) < 0)
         goto out;
     c = lc_redis_connect(masters[0], &cfg->redis, err);
-    if (!c || !(reply = lc_redis_cmdv(c, 2, select, NULL, err)))
+    if (!c || dbsize(c, scratch, out_scratch, err) < 0 ||
+        dbsize(c, (long)cfg->redis.db, out_live, err) < 0)
         goto out;
-    freeReplyObject(reply);
-    reply = lc_redis_cmdv(c, 1, dbsize, NULL, err);
-    if (!reply)
-        goto out;
-    *out = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
     rc = 0;
 out:
-    freeReplyObject(reply);
     if (c)
         redisFree(c);
     lc_strv_free(masters);
     return rc;
 }
 
+/*
+ * The manifest counts the export's keys over all its databases, and the restore takes
+ * only [redis] db's: the scratch database's key count is compared with the live
+ * database's instead, like CHECKSUM TABLE (equal: whole; different: keys written or
+ * expired since the backup, or leftovers, since the scratch database is not emptied
+ * first: a warning).
+ */
 static int check_redis(const struct lc_config *cfg, struct drill *d, struct lc_err *err)
 {
-    uint64_t want = set_keys(&d->manifest);
-    long long have = -1;
+    long long have = -1, live = -1;
 
     if (d->scratch_redis_db < 0 || !d->manifest.redis_version) {
         drill_check_add(d, "redis_keys", DRILL_SKIPPED, "%s",
                         d->redis_note ? d->redis_note : "the set has no Redis part");
         return 0;
     }
-    if (scratch_dbsize(cfg, d->scratch_redis_db, &have, err) < 0)
+    if (dbsizes(cfg, d->scratch_redis_db, &have, &live, err) < 0)
         return -1;
-    drill_check_add(d, "redis_keys", have >= 0 && (uint64_t)have >= want ? DRILL_OK : DRILL_WARN,
-                    "%lld keys in Redis database %ld, %" PRIu64 " in the set (keys expired since "
-                    "the backup are not restored; the scratch database is not emptied first)",
-                    have, d->scratch_redis_db, want);
+    drill_check_add(d, "redis_keys", have == live ? DRILL_OK : DRILL_WARN,
+                    "%lld keys in Redis database %ld, %lld in the live database %u%s (the set "
+                    "holds %" PRIu64 " keys over all its databases; only database %u's are "
+                    "restored, keys expired since the backup are not)",
+                    have, d->scratch_redis_db, live, cfg->redis.db,
+                    have == live ? "" : ": written or expired since the backup, or leftovers "
+                                        "(the scratch database is not emptied first)",
+                    set_keys(&d->manifest), cfg->redis.db);
     return 0;
 }
 

@@ -154,7 +154,7 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     size_t n_keys = 0;
     uint64_t raw = 0;
     struct timespec start;
-    char took[32];
+    char took[32], other[96] = "";
     int rc = -1;
 
     memset(&stats, 0, sizeof(stats));
@@ -177,7 +177,8 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
         goto out;
     target = describe_target(&cfg->redis, masters);
     if (redis_db >= 0) {
-        char *t = lc_xasprintf("%s, database %ld", target, redis_db);
+        char *t = lc_xasprintf("%s, database %ld (the set's keys of database %u only)",
+                               target, redis_db, cfg->redis.db);
 
         free(target);
         target = t;
@@ -191,7 +192,12 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     clock_gettime(CLOCK_MONOTONIC, &start);
     progress = lc_progress_new("restoring redis", raw);
     for (size_t idx = 0; idx < n_keys; idx++) {
-        struct lc_restore_redis_opts ropts = {(int)redis_db, progress};
+        /* --redis-db N: the system's database ([redis] db) of the set into N */
+        struct lc_restore_redis_opts ropts = {
+            .db_override = (int)redis_db,
+            .only_db = redis_db >= 0 ? (int)cfg->redis.db : -1,
+            .progress = progress,
+        };
         struct lc_gz_reader *r = open_entry(set, keys[idx]);
         int got = lc_restore_redis_keys(&cfg->redis, gz_read_fn, r, &ropts, &stats, err);
 
@@ -205,10 +211,13 @@ int restore_redis_from_set(const struct lc_config *cfg, const struct lc_set_read
     lc_progress_free(progress);
     progress = NULL;
     lc_format_duration((int64_t)(lc_seconds_since(&start) * 1000), took, sizeof(took));
+    if (redis_db >= 0)
+        snprintf(other, sizeof(other), ", %" PRIu64 " of other databases than %u skipped",
+                 stats.other_db, cfg->redis.db);
     lc_log_info("restored Redis from '%s': %" PRIu64 " keys restored, %" PRIu64
-                " skipped as expired, into %s in %s",
+                " skipped as expired%s, into %s in %s",
                 set->manifest.set_name ? set->manifest.set_name : set->path, stats.keys,
-                stats.expired, target, took);
+                stats.expired, other, target, took);
     rc = 0;
 out:
     lc_progress_free(progress);
