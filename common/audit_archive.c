@@ -157,35 +157,6 @@ int aa_fail(struct aa_run *r, struct lc_err *err)
 
 /* ---- checks ---- */
 
-/* One column of information_schema.<view> for a table, as a NULL-terminated list. */
-static int schema_list(struct aa_run *r, const char *schema, const char *name,
-                       const char *column, const char *view, const char *extra, char ***out,
-                       struct lc_err *err)
-{
-    struct lc_buf sql = LC_BUF_INIT;
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    char **names;
-    size_t n = 0;
-
-    lc_buf_printf(&sql, "SELECT %s FROM information_schema.%s WHERE TABLE_SCHEMA = ", column, view);
-    lc_db_quote_string(r->db, &sql, schema);
-    lc_buf_puts(&sql, " AND TABLE_NAME = ");
-    lc_db_quote_string(r->db, &sql, name);
-    lc_buf_puts(&sql, extra);
-    res = lc_db_query(r->db, sql.data, err);
-    lc_buf_done(&sql);
-    if (!res)
-        return -1;
-    names = lc_xcalloc(mysql_num_rows(res) + 1, sizeof(*names));
-    while ((row = mysql_fetch_row(res)) != NULL)
-        if (row[0])
-            names[n++] = lc_xstrdup(row[0]);
-    mysql_free_result(res);
-    *out = names;
-    return 0;
-}
-
 static int in_list_nocase(char *const *list, const char *name)
 {
     for (size_t idx = 0; list[idx]; idx++)
@@ -233,7 +204,7 @@ static int check_audit(struct aa_run *r, struct lc_err *err)
     char **pk = NULL;
     int rc = -1;
 
-    if (schema_list(r, r->schema, r->name, "COLUMN_NAME", "COLUMNS",
+    if (lc_db_schema_list(r->db, r->schema, r->name, "COLUMN_NAME", "COLUMNS",
                     " AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION", &r->columns,
                     err) < 0)
         goto out;
@@ -248,7 +219,7 @@ static int check_audit(struct aa_run *r, struct lc_err *err)
                    "table '%s'", time_col, r->where);
         goto out;
     }
-    if (schema_list(r, r->schema, r->name, "COLUMN_NAME", "STATISTICS",
+    if (lc_db_schema_list(r->db, r->schema, r->name, "COLUMN_NAME", "STATISTICS",
                     " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", &pk, err) < 0)
         goto out;
     if (lc_strv_len(pk) != 1) {
@@ -271,7 +242,8 @@ static int check_archive(struct aa_run *r, struct lc_err *err)
     char **columns = NULL;
     int rc = -1;
 
-    if (schema_list(r, r->aschema, r->aname, "COLUMN_NAME", "COLUMNS", "", &columns, err) < 0)
+    if (lc_db_schema_list(r->db, r->aschema, r->aname, "COLUMN_NAME", "COLUMNS", "", &columns,
+                          err) < 0)
         goto out;
     r->archive_exists = columns[0] != NULL;
     for (size_t idx = 0; r->archive_exists && r->columns[idx]; idx++) {

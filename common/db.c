@@ -444,3 +444,31 @@ void lc_db_quote_string(MYSQL *db, struct lc_buf *b, const char *s)
     b->data[b->len++] = '\'';
     b->data[b->len] = '\0';
 }
+
+int lc_db_schema_list(MYSQL *db, const char *schema, const char *table, const char *column,
+                      const char *view, const char *extra, char ***out, struct lc_err *err)
+{
+    struct lc_buf sql = LC_BUF_INIT;
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    char **names;
+    size_t n = 0;
+
+    lc_buf_printf(&sql, "SELECT %s FROM information_schema.%s WHERE TABLE_SCHEMA = ", column, view);
+    lc_db_quote_string(db, &sql, schema);
+    lc_buf_puts(&sql, " AND TABLE_NAME = ");
+    lc_db_quote_string(db, &sql, table);
+    lc_buf_puts(&sql, extra);
+    res = lc_db_query(db, sql.data, err);
+    lc_buf_done(&sql);
+    if (!res)
+        return -1;
+    names = lc_xcalloc(mysql_num_rows(res) + 1, sizeof(*names));
+    while ((row = mysql_fetch_row(res)) != NULL)
+        if (row[0])
+            names[n++] = lc_xstrdup(row[0]);
+    mysql_free_result(res);
+    *out = names;
+    return 0;
+}
+

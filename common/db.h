@@ -108,6 +108,16 @@ int lc_db_grant_covers(const char *grant_line, const char *schema, const char *p
 int lc_db_has_privilege(MYSQL *db, const char *schema, const char *privilege, int *out_has,
                         struct lc_err *err);
 
+/*
+ * One column of information_schema.<view> for the table schema.table, as NULL-terminated
+ * new strings in *out (lc_strv_free): "SELECT <column> FROM information_schema.<view>
+ * WHERE TABLE_SCHEMA = <schema> AND TABLE_NAME = <table><extra>". `column`, `view` and
+ * `extra` (more of the WHERE clause, may be "") are fixed text of the caller, never
+ * config input; schema and table are quoted as strings. An unknown table is an empty list.
+ */
+int lc_db_schema_list(MYSQL *db, const char *schema, const char *table, const char *column,
+                      const char *view, const char *extra, char ***out, struct lc_err *err);
+
 /* Appends `name` in backticks, doubling any backtick inside. */
 void lc_db_quote_ident(struct lc_buf *b, const char *name);
 

@@ -113,8 +113,8 @@ static void print_step(const struct lc_config *cfg, const struct dr_step *s, siz
         if (strcmp(s->service, "mariadb") == 0) {
             char where[256];
 
-            fprintf(out, "    connect to MariaDB at %s and SELECT 1, every second, for at most %s\n",
-                    lc_db_describe(&cfg->mariadb, where, sizeof(where)), limit);
+            fprintf(out, "    connect to MariaDB at %s and SELECT 1, every second, "
+                    "for at most %s\n", lc_db_describe(&cfg->mariadb, where, sizeof(where)), limit);
         } else if (strcmp(s->service, "redis") == 0) {
             fprintf(out, "    PING every Redis master (%s, %s%s), every second, for at most %s\n",
                     lc_redis_mode_name(cfg->redis.mode), cfg->redis.nodes[0],
@@ -128,11 +128,14 @@ static void print_step(const struct lc_config *cfg, const struct dr_step *s, siz
     case DR_STEP_RESTORE_DB:
         argv = dr_restore_argv(cfg, s->kind == DR_STEP_RESTORE_DB ? "db" : "redis", set);
         line = dr_argv_string(argv);
-        fprintf(out, "    %s\n    (overwrites %s; every checksum is verified before anything is touched)\n",
-                line, s->kind == DR_STEP_RESTORE_DB ? "the production database" : "production Redis keys");
+        fprintf(out, "    %s\n    (overwrites %s; every checksum is verified before anything "
+                "is touched)\n", line,
+                s->kind == DR_STEP_RESTORE_DB ? "the production database"
+                                              : "production Redis keys");
         break;
     case DR_STEP_VERIFY:
-        fprintf(out, "    lcbp3-integrity %s (fails when a check cannot run or a service is CRITICAL;\n"
+        fprintf(out, "    lcbp3-integrity %s (fails when a check cannot run or a service is "
+                "CRITICAL;\n"
                 "    the sequences' findings describe the restored data and are reported)\n",
                 s->checks);
         break;
@@ -383,7 +386,8 @@ int dr_run(const struct lc_config *cfg, const struct dr_opts *opts, struct lc_er
     memset(&st, 0, sizeof(st));
     if (lc_lock_take(&lock, cfg->backup.lock_dir, LOCK_NAME, err) < 0)
         goto out;
-    if (dr_plan_load(cfg, &plan, err) < 0 || lc_fs_mkdir_p(lc_config_work_dir(cfg), 0700, err) < 0 ||
+    if (dr_plan_load(cfg, &plan, err) < 0 ||
+        lc_fs_mkdir_p(lc_config_work_dir(cfg), 0700, err) < 0 ||
         start_point(cfg, opts, &plan, path, &st, &first, err) < 0)
         goto out;
     lc_cli_log_begin(&opts->cli, cfg, "run", st.set.name);

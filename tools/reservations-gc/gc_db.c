@@ -143,37 +143,6 @@ static int table_fail(struct gc_table *t, const struct lc_config *cfg, struct lc
 /* ---- the checks ---- */
 
 /*
- * One column of information_schema.<view> for the table, as a NULL-terminated list
- * (`extra` adds to the WHERE clause; fixed text, never config input).
- */
-static int schema_list(struct gc_table *t, const char *column, const char *view,
-                       const char *extra, char ***out, struct lc_err *err)
-{
-    struct lc_buf sql = LC_BUF_INIT;
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    char **names;
-    size_t n = 0;
-
-    lc_buf_printf(&sql, "SELECT %s FROM information_schema.%s WHERE TABLE_SCHEMA = ", column, view);
-    lc_db_quote_string(t->db, &sql, t->schema);
-    lc_buf_puts(&sql, " AND TABLE_NAME = ");
-    lc_db_quote_string(t->db, &sql, t->name);
-    lc_buf_puts(&sql, extra);
-    res = lc_db_query(t->db, sql.data, err);
-    lc_buf_done(&sql);
-    if (!res)
-        return -1;
-    names = lc_xcalloc(mysql_num_rows(res) + 1, sizeof(*names));
-    while ((row = mysql_fetch_row(res)) != NULL)
-        if (row[0])
-            names[n++] = lc_xstrdup(row[0]);
-    mysql_free_result(res);
-    *out = names;
-    return 0;
-}
-
-/*
  * The table is not in information_schema: either it does not exist or the user may not
  * see it. A direct SELECT tells the two apart.
  */
@@ -260,15 +229,16 @@ static int check_table(struct gc_table *t, const struct lc_config *cfg, struct l
     char **found = NULL, **columns = NULL, **pk = NULL;
     int rc = -1;
 
-    if (schema_list(t, "TABLE_NAME", "TABLES", "", &found, err) < 0)
+    if (lc_db_schema_list(t->db, t->schema, t->name, "TABLE_NAME", "TABLES", "", &found, err) < 0)
         goto out;
     if (!found[0]) {
         table_missing(t, cfg, err);
         goto out;
     }
-    if (schema_list(t, "COLUMN_NAME", "COLUMNS", "", &columns, err) < 0 ||
+    if (lc_db_schema_list(t->db, t->schema, t->name, "COLUMN_NAME", "COLUMNS", "", &columns,
+                          err) < 0 ||
         check_columns(t, columns, err) < 0 ||
-        schema_list(t, "COLUMN_NAME", "STATISTICS",
+        lc_db_schema_list(t->db, t->schema, t->name, "COLUMN_NAME", "STATISTICS",
                     " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", &pk, err) < 0 ||
         check_primary_key(t, pk, err) < 0)
         goto out;
