@@ -11,6 +11,7 @@
 #define LC_TOOLS_DR_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "common/cli.h"
 #include "common/config.h"
@@ -56,6 +57,25 @@ int dr_drill(const struct lc_config *cfg, const struct dr_opts *opts, struct lc_
 /* runbook.c: the runbook opts->runbook. 0 nothing found (or applied), 1 findings that
  * need action, -1 with err. */
 int dr_runbook(const struct lc_config *cfg, const struct dr_opts *opts, struct lc_err *err);
+
+/* ---- the set to restore (latest.c) ---------------------------------------------------- */
+
+struct dr_latest {
+    char *name;
+    time_t when;                        /* its snapshot time, from its name */
+    char *path;                         /* in the spool; NULL when only on a target */
+    const struct lc_target_cfg *target; /* where it is when not in the spool */
+};
+
+/*
+ * The newest complete set in the spool or on any target, as `lcbp3-restore ... latest`
+ * chooses it. A target that cannot be listed is skipped with a warning; with try_once
+ * its operations are not retried (a plan answers promptly). 1 found, 0 none (*out
+ * empty), -1 with err when the spool cannot be read. dr_latest_done() frees.
+ */
+int dr_find_latest(const struct lc_config *cfg, int try_once, struct dr_latest *out,
+                   struct lc_err *err);
+void dr_latest_done(struct dr_latest *l);
 
 /* ---- child processes (dr_exec.c) ---------------------------------------------------- */
 

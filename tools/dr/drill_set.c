@@ -17,50 +17,10 @@
 #include "common/ship.h"
 #include "common/spool.h"
 #include "common/target.h"
+#include "tools/dr/dr.h"
 #include "tools/dr/drill.h"
 
 #define MANIFEST_MAX (64u << 20)
-
-/* The newest complete set of a list (newest first), or NULL. */
-static const struct lc_spool_set *newest(const struct lc_spool_list *sets)
-{
-    for (size_t idx = 0; idx < sets->len; idx++)
-        if (sets->items[idx].path || sets->items[idx].has_sidecar)
-            return &sets->items[idx];
-    return NULL;
-}
-
-/* The target holding a set newer than `when`, with its name; an unreachable target is
- * skipped with a warning, as lcbp3-restore does. */
-static const struct lc_target_cfg *newest_on_targets(const struct lc_config *cfg, time_t when,
-                                                     char **out_name)
-{
-    const struct lc_target_cfg *best = NULL;
-
-    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
-        struct lc_spool_list sets = {NULL, 0};
-        struct lc_target *t = NULL;
-        struct lc_err terr = LC_ERR_INIT;
-        const struct lc_spool_set *cand;
-
-        if (lc_target_open(&cfg->targets[idx], &t, &terr) < 0 ||
-            lc_target_list_sets(t, &sets, NULL, &terr) < 0) {
-            lc_log_warn("%s, skipping", terr.msg);
-            lc_target_free(t);
-            continue;
-        }
-        lc_target_free(t);
-        cand = newest(&sets);
-        if (cand && cand->id.when > when) {
-            when = cand->id.when;
-            free(*out_name);
-            *out_name = lc_xstrdup(cand->name);
-            best = &cfg->targets[idx];
-        }
-        lc_spool_list_done(&sets);
-    }
-    return best;
-}
 
 /* Fetches `name` from target tc: into the spool, or without one into a private
  * directory of the work directory that the drill removes afterwards. */
@@ -91,36 +51,28 @@ static int fetch(const struct lc_config *cfg, const char *work_dir,
 int drill_find_set(const struct lc_config *cfg, const char *work_dir, struct drill *d,
                    struct lc_err *err)
 {
-    struct lc_spool_list sets = {NULL, 0};
-    const struct lc_spool_set *local;
-    const struct lc_target_cfg *remote;
-    char *remote_name = NULL;
+    struct dr_latest latest;
+    int found = dr_find_latest(cfg, 0, &latest, err);
     int rc = -1;
 
-    if (lc_spool_list(cfg->backup.spool_dir, &sets, err) < 0)
+    if (found < 0)
         return -1;
-    local = newest(&sets);
-    remote = newest_on_targets(cfg, local ? local->id.when : 0, &remote_name);
-    if (remote) {
-        d->set = remote_name;
-        remote_name = NULL;
-        rc = fetch(cfg, work_dir, remote, d, err);
-    } else if (local) {
-        d->set = lc_xstrdup(local->name);
-        d->set_path = lc_xstrdup(local->path);
-        rc = 0;
-    } else {
+    if (!found) {
         lc_err_set(err, LC_E_NOINPUT, "no complete set in the spool or on any target");
         lc_err_hint(err, "'lcbp3-restore list' shows the sets; 'lcbp3-backup run' makes one");
+        return -1;
     }
-    if (rc == 0) {
-        struct lc_set_id id;
-
-        if (lc_set_name_parse(d->set, &id) == 0)
-            d->set_time = id.when;
+    d->set = latest.name;
+    latest.name = NULL;
+    d->set_time = latest.when;
+    if (latest.target) {
+        rc = fetch(cfg, work_dir, latest.target, d, err);
+    } else {
+        d->set_path = latest.path;
+        latest.path = NULL;
+        rc = 0;
     }
-    free(remote_name);
-    lc_spool_list_done(&sets);
+    dr_latest_done(&latest);
     return rc;
 }
 

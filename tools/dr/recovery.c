@@ -23,9 +23,6 @@
 #include "common/lock.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "common/ship.h"
-#include "common/spool.h"
-#include "common/target.h"
 #include "common/units.h"
 #include "tools/dr/recovery.h"
 
@@ -46,51 +43,25 @@ static void chosen_set_done(struct chosen_set *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void consider(struct chosen_set *best, const struct lc_spool_set *s, const char *where)
-{
-    if (best->name && best->when >= s->id.when)
-        return;
-    chosen_set_done(best);
-    best->name = lc_xstrdup(s->name);
-    best->when = s->id.when;
-    best->where = lc_xstrdup(where);
-}
-
 /* The newest complete set in the spool or on any target (what `lcbp3-restore ... latest`
- * restores). A target that cannot be listed is skipped with a warning. */
+ * restores); targets are tried once. */
 static int find_latest(const struct lc_config *cfg, struct chosen_set *out, struct lc_err *err)
 {
-    struct lc_spool_list sets = {NULL, 0};
+    struct dr_latest latest;
+    int found = dr_find_latest(cfg, 1, &latest, err);
 
     memset(out, 0, sizeof(*out));
-    if (lc_spool_list(cfg->backup.spool_dir, &sets, err) < 0)
+    if (found < 0)
         return -1;
-    for (size_t idx = 0; idx < sets.len; idx++)
-        if (sets.items[idx].has_sidecar)
-            consider(out, &sets.items[idx], "the spool");
-    lc_spool_list_done(&sets);
-    for (size_t tidx = 0; tidx < cfg->n_targets; tidx++) {
-        struct lc_err terr = LC_ERR_INIT;
-        struct lc_target *t = NULL;
-        char *where = lc_xasprintf("target '%s'", cfg->targets[tidx].name);
-
-        if (lc_target_open(&cfg->targets[tidx], &t, &terr) == 0) {
-            lc_target_no_retries(t);
-            if (lc_target_list_sets(t, &sets, NULL, &terr) == 0) {
-                for (size_t idx = 0; idx < sets.len; idx++)
-                    if (sets.items[idx].has_sidecar)
-                        consider(out, &sets.items[idx], where);
-                lc_spool_list_done(&sets);
-            }
-        }
-        if (terr.status != LC_OK)
-            lc_log_warn("%s not looked at: %s", where, terr.msg);
-        lc_target_free(t);
-        free(where);
-    }
-    if (!out->name)
+    if (!found)
         return lc_err_set(err, LC_E_NOINPUT, "no complete set in the spool or on any target: "
                           "there is nothing to restore");
+    out->name = latest.name;
+    latest.name = NULL;
+    out->when = latest.when;
+    out->where = latest.target ? lc_xasprintf("target '%s'", latest.target->name)
+                               : lc_xstrdup("the spool");
+    dr_latest_done(&latest);
     return 0;
 }
 
