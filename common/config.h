@@ -81,6 +81,9 @@ struct lc_backup_cfg {
     int64_t compression_level;       /* [6] */
     int64_t threads;          /* [0 = auto: the number of online CPUs] */
     char *lock_dir;           /* [/run/lcbp3] */
+    unsigned binlog_client_id;        /* [0 = binlog archiving off] */
+    int64_t binlog_flush_interval_ms; /* [60s] */
+    int64_t binlog_ship_interval_ms;  /* [5m] */
 };
 
 struct lc_target_cfg {
@@ -141,6 +144,7 @@ struct lc_integrity_cfg {
     int64_t warn_utilization; /* [80] percent */
     int64_t crit_utilization; /* [90] percent */
     int64_t max_backup_age_ms;/* [26h] */
+    int64_t max_binlog_age_ms;/* [10m] */
     int64_t warn_replication_lag_ms; /* [60s] */
     int64_t crit_replication_lag_ms; /* [5m] */
     int64_t warn_transaction_age_ms; /* [30s] */

@@ -51,6 +51,9 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_BACKUP, "compression_level", LC_KEY_INT64, "6", 1, 12, LC_TOOL_BACKUP, BAK(compression_level), "1 (fast) .. 12 (small); 6 compares to gzip -6"},
     {LC_SEC_BACKUP, "threads", LC_KEY_THREADS, "auto", 0, 64, LC_TOOL_BACKUP | LC_TOOL_RESTORE, BAK(threads), "worker threads, or auto (one per CPU)"},
     {LC_SEC_BACKUP, "lock_dir", LC_KEY_PATH, "/run/lcbp3", 0, 0, ALL, BAK(lock_dir), "where run locks live"},
+    {LC_SEC_BACKUP, "binlog_client_id", LC_KEY_UINT, "0", 0, 4294967295LL, LC_TOOL_BACKUP | LC_TOOL_INTEGRITY | LC_TOOL_RESTORE, BAK(binlog_client_id), "binlog archiving: the replication server id lcbp3-backup binlog uses (unique among the primary's replicas); 0: archiving is off"},
+    {LC_SEC_BACKUP, "binlog_flush_interval", LC_KEY_DURATION, "60s", 1000, 3600 * 1000LL, LC_TOOL_BACKUP, BAK(binlog_flush_interval_ms), "binlog archiving: the active segment is fsynced at least this often (bounds the RPO)"},
+    {LC_SEC_BACKUP, "binlog_ship_interval", LC_KEY_DURATION, "5m", 1000, DAY, LC_TOOL_BACKUP, BAK(binlog_ship_interval_ms), "binlog archiving: the active segment is copied to the targets at least this often"},
 
     {LC_SEC_TARGET, "url", LC_KEY_URL, NULL, 0, 0, SHIP, TGT(url), "file://, sftp://, https:// (WebDAV) or s3://"},
     {LC_SEC_TARGET, "ssh_key", LC_KEY_PATH, NULL, 0, 0, SHIP, TGT(ssh_key), "SFTP private key"},
@@ -105,6 +108,7 @@ const struct lc_key_def lc_key_defs[] = {
     {LC_SEC_INTEGRITY, "warn_utilization", LC_KEY_INT64, "80", 1, 100, LC_TOOL_INTEGRITY | LC_TOOL_DR, INT(warn_utilization), "WARNING above this percent"},
     {LC_SEC_INTEGRITY, "crit_utilization", LC_KEY_INT64, "90", 1, 100, LC_TOOL_INTEGRITY | LC_TOOL_DR, INT(crit_utilization), "CRITICAL above this percent"},
     {LC_SEC_INTEGRITY, "max_backup_age", LC_KEY_DURATION, "26h", 60 * 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(max_backup_age_ms), "newest set must be younger"},
+    {LC_SEC_INTEGRITY, "max_binlog_age", LC_KEY_DURATION, "10m", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(max_binlog_age_ms), "backups: the newest archived binlog event must be younger (when binlog archiving is on)"},
     {LC_SEC_INTEGRITY, "warn_replication_lag", LC_KEY_DURATION, "60s", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(warn_replication_lag_ms), "health: WARNING when a replica lags more"},
     {LC_SEC_INTEGRITY, "crit_replication_lag", LC_KEY_DURATION, "5m", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(crit_replication_lag_ms), "health: CRITICAL when a replica lags more"},
     {LC_SEC_INTEGRITY, "warn_transaction_age", LC_KEY_DURATION, "30s", 1000, 365 * DAY, LC_TOOL_INTEGRITY, INT(warn_transaction_age_ms), "health: WARNING when a transaction is open longer"},

@@ -338,6 +338,7 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
     struct dump_run run = {0};
     struct dump_worker *ws;
     unsigned threads = opts->threads ? opts->threads : 1;
+    char *server_id = NULL;
     unsigned n;
     int rc = -1;
 
@@ -350,6 +351,7 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
     run.plan = &plan;
     if (connect_reader(cfg, opts, &ws[0].db, err) ||
         lc_db_query_value(ws[0].db, "SELECT VERSION()", &plan.server_version, err) ||
+        lc_db_query_value(ws[0].db, "SELECT @@server_id", &server_id, err) ||
         lc_dump_plan_build(ws[0].db, cfg, opts->work_dir, threads, &plan, err))
         goto out;
     n = plan.n_items < threads ? (unsigned)plan.n_items : threads;
@@ -360,6 +362,8 @@ int lc_dump_mariadb(const struct lc_mariadb_cfg *cfg, const struct lc_dump_opts 
     if (start_snapshot(ws, &n, &out, err))
         goto out;
     out.server_version = lc_xstrdup(plan.server_version ? plan.server_version : "");
+    out.server_id = server_id ? (uint32_t)strtoul(server_id, NULL, 10) : 0;
+    out.binlog_generation = -1;
     out.connections = n;
 
     for (unsigned idx = 1; idx < n; idx++) {
@@ -402,6 +406,7 @@ out:
     pthread_mutex_destroy(&run.lock);
     lc_dump_plan_done(&plan);
     lc_dump_mariadb_info_done(&out);
+    free(server_id);
     return rc;
 }
 

@@ -34,6 +34,9 @@ struct lc_dump_mariadb_info {
     char *binlog_file;        /* of the snapshot; NULL when the binary log is off */
     uint64_t binlog_pos;
     char *gtid;               /* BINLOG_GTID_POS() of the snapshot; NULL when unknown */
+    uint32_t server_id;       /* @@server_id: the binlog archive's namespace */
+    int binlog_generation;    /* the archive generation holding binlog_file (set by the
+                               * caller, see binlog_archive.h); -1: not archived */
     unsigned connections;     /* connections that read the snapshot */
     uint64_t tables;
     uint64_t rows;

@@ -42,6 +42,9 @@ static json_object *mariadb_object(const struct lc_set_header *h)
     json_object_object_add(obj, "binlog_position",
                            info->binlog_file ? json_object_new_int64((int64_t)info->binlog_pos) : NULL);
     add_string(obj, "gtid", info->gtid);
+    json_object_object_add(obj, "server_id", json_object_new_int64(info->server_id));
+    json_object_object_add(obj, "binlog_generation", info->binlog_generation >= 0
+                           ? json_object_new_int64(info->binlog_generation) : NULL);
     json_object_object_add(obj, "connections", json_object_new_int64(info->connections));
     json_object_object_add(obj, "tables", json_object_new_int64((int64_t)info->tables));
     json_object_object_add(obj, "rows", json_object_new_int64((int64_t)info->rows));
@@ -212,10 +215,11 @@ int lc_manifest_parse(const char *json, size_t len, struct lc_manifest *out, str
     json_tokener *tok = json_tokener_new();
     json_object *root = json_tokener_parse_ex(tok, json, (int)len);
     json_object *section = NULL, *members = NULL;
-    int64_t format = 0, pos = 0;
+    int64_t format = 0, pos = 0, server_id = 0, generation = -1;
     int rc = -1;
 
     memset(&m, 0, sizeof(m));
+    m.binlog_generation = -1;
     if (!root || json_tokener_get_error(tok) != json_tokener_success) {
         lc_err_set(err, LC_E_DATA, "manifest is not valid JSON: %s",
                    json_tokener_error_desc(json_tokener_get_error(tok)));
@@ -245,9 +249,13 @@ int lc_manifest_parse(const char *json, size_t len, struct lc_manifest *out, str
         if (get_string(section, "server_version", 1, &m.mariadb_version, err) < 0 ||
             get_string(section, "binlog_file", 0, &m.binlog_file, err) < 0 ||
             get_int(section, "binlog_position", 0, 0, &pos, err) < 0 ||
-            get_string(section, "gtid", 0, &m.gtid, err) < 0)
+            get_string(section, "gtid", 0, &m.gtid, err) < 0 ||
+            get_int(section, "server_id", 0, 0, &server_id, err) < 0 ||
+            get_int(section, "binlog_generation", 0, -1, &generation, err) < 0)
             goto out;
         m.binlog_pos = (uint64_t)pos;
+        m.server_id = (uint32_t)server_id;
+        m.binlog_generation = (int)generation;
     }
     if (json_object_object_get_ex(root, "redis", &section) && section &&
         get_string(section, "version", 0, &m.redis_version, err) < 0)

@@ -62,6 +62,8 @@ struct lc_manifest {
     char *binlog_file;
     uint64_t binlog_pos;
     char *gtid;
+    uint32_t server_id;       /* 0 in sets made before it was recorded */
+    int binlog_generation;    /* binlog archive generation of binlog_file; -1: unknown */
     char *redis_version;      /* NULL when the set has no Redis part */
     struct lc_manifest_member *members;
     size_t n_members;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/binlog_archive.h"
 #include "common/dump_mariadb.h"
 #include "common/dump_redis.h"
 #include "common/fs.h"
@@ -117,6 +118,9 @@ static int make_set(const struct lc_config *cfg, const struct backup_opts *opts,
         lc_err_prefix(err, "mariadb dump");
         goto out;
     }
+    if (!opts->redis_only && mdb.binlog_file && cfg->backup.binlog_client_id &&
+        cfg->backup.spool_dir)
+        mdb.binlog_generation = lc_binlog_newest_generation(cfg->backup.spool_dir, mdb.server_id);
     if (!opts->db_only && lc_dump_redis(&cfg->redis, &dump, &members, &rds, err) < 0) {
         lc_err_prefix(err, "redis snapshot");
         goto out;
