@@ -195,6 +195,7 @@ lc_mysql_q() {
 #                  TRIGGER      SHOW TRIGGERS / SHOW CREATE TRIGGER
 #                  EVENT        SHOW EVENTS / SHOW CREATE EVENT
 #   global:        BINLOG MONITOR  SHOW MASTER STATUS / SHOW BINARY LOGS (binlog coordinates;
+#                  REPLICATION SLAVE  lcbp3-backup binlog reads the binary logs as a replica;
 #                               SHOW STATUS LIKE 'binlog_snapshot_%' and BINLOG_GTID_POS()
 #                               need no privilege)
 #   mysql.proc:    SELECT       SHOW CREATE PROCEDURE/FUNCTION of routines the user does not
@@ -209,7 +210,7 @@ lc_create_backup_user() {
     pw=$(cat "$pwf")
     for h in localhost 127.0.0.1; do
         sql+="CREATE OR REPLACE USER '$user'@'$h' IDENTIFIED BY '$pw';"
-        sql+="GRANT BINLOG MONITOR ON *.* TO '$user'@'$h';"
+        sql+="GRANT BINLOG MONITOR, REPLICATION SLAVE ON *.* TO '$user'@'$h';"
         for db in "${dbs[@]}"; do
             sql+="GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON \`${db//\`/\`\`}\`.* TO '$user'@'$h';"
         done
