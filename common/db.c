@@ -71,9 +71,8 @@ int lc_db_fail(MYSQL *db, struct lc_err *err, const char *what)
 }
 
 /* Sets the options that do not come from cfg; mysql_options fails only on OOM. */
-static int set_fixed_options(MYSQL *db, const char *program, unsigned connect_s)
+static int set_fixed_options(MYSQL *db, const char *program, unsigned connect_s, unsigned io_s)
 {
-    unsigned io_s = LC_DB_IO_TIMEOUT_S;
     unsigned long max_packet = DB_MAX_PACKET;
     unsigned int no_infile = 0;
 
@@ -124,21 +123,27 @@ static int is_access_denied(unsigned int num)
 }
 
 static MYSQL *connect_db(const struct lc_mariadb_cfg *cfg, const char *program, int local_infile,
-                         struct lc_err *err);
+                         unsigned io_s, struct lc_err *err);
 
 MYSQL *lc_db_connect(const struct lc_mariadb_cfg *cfg, const char *program, struct lc_err *err)
 {
-    return connect_db(cfg, program, 0, err);
+    return connect_db(cfg, program, 0, LC_DB_IO_TIMEOUT_S, err);
 }
 
 MYSQL *lc_db_connect_local_infile(const struct lc_mariadb_cfg *cfg, const char *program,
                                   struct lc_err *err)
 {
-    return connect_db(cfg, program, 1, err);
+    return connect_db(cfg, program, 1, LC_DB_IO_TIMEOUT_S, err);
+}
+
+MYSQL *lc_db_connect_timeout(const struct lc_mariadb_cfg *cfg, const char *program,
+                             unsigned io_timeout_s, struct lc_err *err)
+{
+    return connect_db(cfg, program, 0, io_timeout_s, err);
 }
 
 static MYSQL *connect_db(const struct lc_mariadb_cfg *cfg, const char *program, int local_infile,
-                         struct lc_err *err)
+                         unsigned io_s, struct lc_err *err)
 {
     MYSQL *db = NULL;
     MYSQL *ret = NULL;
@@ -167,7 +172,7 @@ static MYSQL *connect_db(const struct lc_mariadb_cfg *cfg, const char *program, 
     }
     connect_s = cfg->connect_timeout_ms > 0 ? (unsigned)((cfg->connect_timeout_ms + 999) / 1000)
                                             : 10;
-    if (set_fixed_options(db, program, connect_s) || set_tls_options(db, cfg) ||
+    if (set_fixed_options(db, program, connect_s, io_s) || set_tls_options(db, cfg) ||
         (local_infile && mysql_options(db, MYSQL_OPT_LOCAL_INFILE, &local_infile)) ||
         (cfg->option_file && cfg->option_file[0] &&
          (mysql_options(db, MYSQL_READ_DEFAULT_FILE, cfg->option_file) ||

@@ -46,6 +46,11 @@ MYSQL *lc_db_connect(const struct lc_mariadb_cfg *cfg, const char *program, stru
 MYSQL *lc_db_connect_local_infile(const struct lc_mariadb_cfg *cfg, const char *program,
                                   struct lc_err *err);
 
+/* lc_db_connect() with a shorter client read/write timeout: for a replication stream
+ * whose heartbeats make any longer silence a dead server. */
+MYSQL *lc_db_connect_timeout(const struct lc_mariadb_cfg *cfg, const char *program,
+                             unsigned io_timeout_s, struct lc_err *err);
+
 /* Closes a handle; accepts NULL. */
 void lc_db_close(MYSQL *db);
 

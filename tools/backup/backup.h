@@ -84,6 +84,12 @@ int backup_stream_set(const struct lc_config *cfg, const struct backup_opts *opt
 int backup_ship(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
 int backup_verify(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
 
+/* binlog [--follow]: see backup_binlog.c. */
+int backup_binlog(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+
+/* binlog [--follow]: see backup_binlog.c. */
+int backup_binlog(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_err *err);
+
 /* archive-audit: see common/audit_archive.h; 0 done, 1 dry run found rows, -1 err. */
 int backup_archive_audit(const struct lc_config *cfg, const struct backup_opts *opts,
                          struct lc_err *err);

@@ -22,8 +22,7 @@ static int dispatch(const struct lc_config *cfg, const struct backup_opts *opts,
     case BACKUP_CMD_ARCHIVE_AUDIT:
         return backup_archive_audit(cfg, opts, err);
     case BACKUP_CMD_BINLOG:
-        return lc_err_set(err, LC_E_SOFTWARE, "'lcbp3-backup %s' is not implemented yet",
-                          opts->command_name);
+        return backup_binlog(cfg, opts, err);
     case BACKUP_CMD_NONE:
         break;
     }
