@@ -58,7 +58,9 @@ units=("$units_src"/*.service "$units_src"/*.timer)
 services=("$units_src"/*.service)
 timers=("$units_src"/*.timer)
 shopt -u nullglob
-[ ${#timers[@]} -gt 0 ] && [ ${#services[@]} -gt 0 ] || lc_fail "no units in $units_src"
+if [ ${#timers[@]} -eq 0 ] || [ ${#services[@]} -eq 0 ]; then
+    lc_fail "no units in $units_src"
+fi
 
 # ---- static rules ----------------------------------------------------------------------
 declare -A timer_of # service name -> timer name
@@ -121,7 +123,8 @@ for s in "${services[@]}"; do
         [[ $exe == /* ]] || lc_fail "$(basename "$s"): '$exe' is not an absolute path"
         base=$(basename "$exe")
         if [[ $base == lcbp3-* ]]; then
-            src=$(lc__tool_path "${base#lcbp3-}") || exit 1
+            src="$LC_BUILD_DIR/tools/${base#lcbp3-}/$base"
+            [ -x "$src" ] || lc_fail "$(basename "$s"): '$exe' is not a program this build makes"
         else
             src=$exe
             [ -x "$src" ] || lc_fail "$(basename "$s"): '$exe' does not exist on this host"
@@ -140,11 +143,12 @@ for page in "$LC_SOURCE_DIR"/docs/*.[1-8] "$LC_BUILD_DIR"/docs/*.[1-8]; do
     cp "$page" "$root/man/man$sect/"
 done
 
-# verify_units OUT NAME...: systemd-analyze verify in $root; 0 only if silent and clean
+# verify_units ROOT OUT NAME...: systemd-analyze verify in ROOT; 0 only if clean and silent
+# (it reports a misspelt key or a bad value as a warning, and still exits 0)
 verify_units() {
-    local out=$1
-    shift
-    MANPATH="$root/man" timeout 120 systemd-analyze verify --root="$root" "$@" >"$out" 2>&1 &&
+    local r=$1 out=$2
+    shift 2
+    MANPATH="$r/man" timeout 120 systemd-analyze verify --root="$r" "$@" >"$out" 2>&1 &&
         [ ! -s "$out" ]
 }
 
@@ -160,16 +164,14 @@ done
 # the canary: this systemd-analyze reports a misspelt key in the way we catch below
 canary="$LC_TMP/canary"
 cp -a "$root" "$canary"
-sed -i 's/^Persistent=/Persistant=/' "$canary/etc/systemd/system/lcbp3-backup.timer"
-root_saved=$root
-root=$canary
-if verify_units "$LC_TMP/canary.out" lcbp3-backup.timer; then
+canary_timer=$(basename "${timers[0]}")
+sed -i 's/^Persistent=/Persistant=/' "$canary/etc/systemd/system/$canary_timer"
+if verify_units "$canary" "$LC_TMP/canary.out" "$canary_timer"; then
     lc_fail "systemd-analyze verify did not notice a misspelt key: the check below is blind"
 fi
-root=$root_saved
 rm -rf "$canary"
 
-if ! verify_units "$LC_TMP/verify.out" "${names[@]}"; then
+if ! verify_units "$root" "$LC_TMP/verify.out" "${names[@]}"; then
     cat "$LC_TMP/verify.out" >&2
     lc_fail "systemd-analyze verify found problems in systemd/ (above)"
 fi
