@@ -26,7 +26,7 @@ static const char common_help[] =
     "      --version       print the version\n"
     "\n"
     "Exit status:\n"
-    "   0  success            1  problems found (e.g. --dry-run found work to do)\n"
+    "   0  success            1  problems found (e.g. a dry run found work to do)\n"
     "  64  bad command line  65  corrupt set or checksum mismatch  66  set or file missing\n"
     "  69  MariaDB, Redis or a target unavailable                  70  internal error\n"
     "  71  out of memory     73  cannot create output              74  I/O error\n"

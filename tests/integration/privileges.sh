@@ -118,7 +118,8 @@ lc_mysql -e "GRANT TRIGGER ON \`lcbp3_production\`.* TO 'lcbp3_backup'@'%'"
 
 lc_mysql -e "REVOKE UPDATE ON \`$LC_DB\`.document_number_reservations FROM 'lcbp3_gc'@'%'"
 lc_expect_exit 77 -- lc_tool reservations-gc --config "$LC_TMP/lcbp3-reservations-gc.conf" --check
-lc_assert_file_contains "$LC_OUT" '^mariadb +UPDATE ON `lcbp3_production`\.`document_number_reservations` +MISSING$'
+lc_assert_file_contains "$LC_OUT" \
+    '^mariadb +UPDATE ON `lcbp3_production`\.`document_number_reservations` +MISSING$'
 
 lc_mysql -e "REVOKE PROCESS ON *.* FROM 'lcbp3_integrity'@'%'"
 lc_expect_exit 77 -- lc_tool integrity --config "$LC_TMP/lcbp3-integrity.conf" --check
