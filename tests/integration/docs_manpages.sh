@@ -5,6 +5,7 @@
 # prints is an entry of lcbp3.conf(5) and every entry there is a key; each page has the
 # sections an operator looks for; and each page renders without a warning (groff -ww, and
 # mandoc -Tlint when it is installed) from plain ASCII. No servers.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 

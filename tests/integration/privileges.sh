@@ -5,6 +5,7 @@
 # and redis into scratch, integrity all, the GC, a DR drill). Then a privilege is taken
 # away on each side and --check exits 77 naming it with the GRANT/ACL line to fix it; an
 # unreachable server is 69.
+# lc-valgrind: yes
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
