@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/privileges.h"
 #include "common/signals.h"
 
 static const char common_help[] =
@@ -18,11 +19,14 @@ static const char common_help[] =
     "  -v, --verbose       log debug detail\n"
     "      --json          machine-readable output on stdout (read-only commands)\n"
     "      --check-config  validate the configuration, print it with secrets masked, exit\n"
+    "      --check         connect and report each MariaDB privilege and Redis command\n"
+    "                      this program needs: OK or MISSING with the GRANT / ACL line\n"
+    "                      to fix it; exit 0, 77 when one is missing, 69 unreachable\n"
     "  -h, --help          this help\n"
     "      --version       print the version\n"
     "\n"
     "Exit status:\n"
-    "   0  success            1  problems found (e.g. --dry-run found work to do)\n"
+    "   0  success            1  problems found (e.g. a dry run found work to do)\n"
     "  64  bad command line  65  corrupt set or checksum mismatch  66  set or file missing\n"
     "  69  MariaDB, Redis or a target unavailable                  70  internal error\n"
     "  71  out of memory     73  cannot create output              74  I/O error\n"
@@ -53,6 +57,9 @@ int lc_cli_common_option(struct lc_cli *cli, int opt, const char *arg)
         return 1;
     case LC_OPT_JSON:
         cli->json = 1;
+        return 1;
+    case LC_OPT_CHECK:
+        cli->check = 1;
         return 1;
     default:
         return 0;
@@ -91,7 +98,16 @@ int lc_cli_start(struct lc_cli *cli, const char *usage, struct lc_config *cfg, s
         lc_config_print(cfg, stdout);
         return 0;
     }
+    if (cli->check)
+        return lc_priv_check(cfg, lc_priv_tool_of(cli->program), cli->program, stdout, err) < 0
+                   ? -1
+                   : 0;
     return 1;
+}
+
+int lc_cli_standalone(const struct lc_cli *cli)
+{
+    return cli->help || cli->version || cli->check_config || cli->check;
 }
 
 void lc_cli_log_begin(const struct lc_cli *cli, const struct lc_config *cfg, const char *command,

@@ -1,6 +1,6 @@
 /*
  * What every program's command line shares: --config, -q/-v, --json, --help,
- * --version, --check-config; the start-up sequence (logging, config, --check-config)
+ * --version, --check-config, --check; the start-up sequence (logging, config, --check-config)
  * and the exit-code table printed under --help. Each tool adds its own options and
  * commands in tools/<tool>/options.c.
  */
@@ -22,6 +22,7 @@ enum {
     LC_OPT_VERSION = 1000,
     LC_OPT_CHECK_CONFIG,
     LC_OPT_JSON,
+    LC_OPT_CHECK,
     LC_OPT_TOOL = 1100,
 };
 
@@ -33,7 +34,8 @@ enum {
     {"help", no_argument, NULL, LC_OPT_HELP},                    \
     {"version", no_argument, NULL, LC_OPT_VERSION},              \
     {"check-config", no_argument, NULL, LC_OPT_CHECK_CONFIG},    \
-    {"json", no_argument, NULL, LC_OPT_JSON}
+    {"json", no_argument, NULL, LC_OPT_JSON},                    \
+    {"check", no_argument, NULL, LC_OPT_CHECK}
 
 struct lc_cli {
     const char *program;      /* "lcbp3-backup" */
@@ -43,7 +45,12 @@ struct lc_cli {
     int help;
     int version;
     int check_config;
+    int check;                /* --check: test the privileges (common/privileges.h) */
 };
+
+/* 1 when the options given are answered without a command: --help, --version,
+ * --check-config, --check. */
+int lc_cli_standalone(const struct lc_cli *cli);
 
 /* Handles a shared option; returns 1 if `opt` was one, 0 if it is the tool's. */
 int lc_cli_common_option(struct lc_cli *cli, int opt, const char *arg);
@@ -84,7 +91,8 @@ int lc_cli_usage_error(struct lc_err *err, const char *program, const char *fmt,
 /*
  * After argument parsing: starts logging and signal handling; --help (prints `usage`
  * plus the shared options and exit codes) and --version answer and return 0; otherwise
- * loads the config, answers --check-config (returns 0), and returns 1 to go on.
+ * loads the config, answers --check-config or --check (returns 0; --check returns -1
+ * with LC_E_NOPERM when a privilege is missing), and returns 1 to go on.
  * -1 on error, with err set.
  */
 int lc_cli_start(struct lc_cli *cli, const char *usage, struct lc_config *cfg, struct lc_err *err);

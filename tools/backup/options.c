@@ -144,7 +144,7 @@ int backup_parse_args(int argc, char **argv, struct backup_opts *opts, struct lc
         if (opt >= LC_OPT_TOOL)
             seen |= 1u << (opt - LC_OPT_TOOL);
     }
-    if (opts->cli.help || opts->cli.version || opts->cli.check_config)
+    if (lc_cli_standalone(&opts->cli))
         return 0;
     if (lc_cli_command(&opts->cli, argc, argv, command_names, &command, err))
         return -1;

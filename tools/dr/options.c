@@ -164,7 +164,7 @@ int dr_parse_args(int argc, char **argv, struct dr_opts *opts, struct lc_err *er
             return lc_cli_option_error(&opts->cli, opt, argv, err);
         seen |= 1u << (opt - LC_OPT_TOOL);
     }
-    if (opts->cli.help || opts->cli.version || opts->cli.check_config)
+    if (lc_cli_standalone(&opts->cli))
         return 0;
     if (lc_cli_command(&opts->cli, argc, argv, command_names, &command, err))
         return -1;
