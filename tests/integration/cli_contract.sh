@@ -69,9 +69,10 @@ lc_expect_exit 64 -- lc_tool backup --config "$conf" run --kind hourly
 lc_assert_file_contains "$LC_ERR" "--kind 'hourly'"
 lc_expect_exit 64 -- lc_tool backup --config "$conf" run extra
 
-# commands not built yet: 70, never a fake success
-lc_expect_exit 70 -- lc_tool backup --config "$conf" binlog
-lc_assert_file_contains "$LC_ERR" "not implemented yet"
+# binlog archiving is off unless [backup] binlog_client_id is set: 78, saying so
+lc_expect_exit 78 -- lc_tool backup --config "$conf" binlog
+lc_assert_file_contains "$LC_ERR" "binlog archiving is off"
+lc_expect_exit 64 -- lc_tool backup --config "$conf" run --follow
 # ship and verify without a target configured: 78, saying so
 lc_expect_exit 78 -- lc_tool backup --config "$conf" ship
 lc_assert_file_contains "$LC_ERR" "no \[target.NAME\] is configured"
