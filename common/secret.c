@@ -90,9 +90,14 @@ int lc_secret_resolve(const char *env_name, const char *file, const char *creden
         char *path = lc_xasprintf("%s/%s", cred_dir, credential);
         int rc = 0;
 
+        *out = NULL;
         if (access(path, F_OK) == 0)
             rc = lc_secret_read_file(path, out, err);
         free(path);
+        if (rc == 0 && *out && !**out) { /* an empty credential (SetCredential=ID:\n) */
+            free(*out);
+            *out = NULL;
+        }
         return rc;
     }
     *out = NULL;

@@ -11,8 +11,9 @@
 
 /*
  * Resolves one secret. env_name and credential may be NULL. *out is a new string, or
- * NULL when no source holds the secret (not an error). The trailing newline of a file
- * is dropped.
+ * NULL when no source holds the secret (not an error); an empty credential counts as
+ * none (the units' "SetCredential=ID:\n" default for a missing file). The trailing newline
+ * of a file is dropped.
  */
 int lc_secret_resolve(const char *env_name, const char *file, const char *credential,
                       char **out, struct lc_err *err);

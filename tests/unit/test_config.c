@@ -220,6 +220,13 @@ static void test_credentials_directory(void **state)
     assert_int_equal(load("", &cfg, &err), 0);
     assert_string_equal(cfg.mariadb.password, "from-systemd");
     lc_config_done(&cfg);
+    unlink(cred);
+    free(cred);
+    /* the units' "SetCredential=mariadb-password:\n" when the file is missing: none */
+    cred = write_file("mariadb-password", "\n", 0400);
+    assert_int_equal(load("", &cfg, &err), 0);
+    assert_null(cfg.mariadb.password);
+    lc_config_done(&cfg);
     unsetenv("CREDENTIALS_DIRECTORY");
     unlink(cred);
     free(cred);
