@@ -5,10 +5,11 @@
 #   bench/binlog.sh [SECONDS] [MiB]      default 60 s of steady writes, 256 MiB catch-up
 #
 # 1. Follow: `lcbp3-backup binlog --follow` (default binlog_flush_interval 60s, no
-#    targets) while one client commits ~200 small transactions a second for SECONDS;
-#    reports the archiver's CPU time against mariadbd's over the same interval (target
-#    ≤ 10 %) and its peak RSS (target ≤ 32 MiB), and the RPO seen at the end (bytes
-#    the archive is behind the server's end, sampled every 0.1 s).
+#    targets) and, at the same time, the peer `mariadb-binlog --raw --stop-never`, while
+#    one client commits ~400 small transactions a second for SECONDS; reports each
+#    one's CPU time against mariadbd's over the same interval (target ≤ 10 %) and peak
+#    RSS (target ≤ 32 MiB), and how far the archive is behind the server's end right
+#    after the load (sampled every 0.1 s for a second).
 # 2. Catch-up: MiB of binary log (row events of 1 KiB rows, several rotations), archived
 #    by the one-shot `lcbp3-backup binlog` and by the peer `mariadb-binlog
 #    --read-from-remote-server --raw --to-last-log` (what TECH-NOTES §4.2 compares
@@ -33,7 +34,8 @@ source "$ROOT/tests/harness/lib.sh"
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # utime + stime, clock ticks
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 
-lc_start_mariadb --max-binlog-size=64M
+# the server's own durability defaults (the test harness relaxes them for speed)
+lc_start_mariadb --max-binlog-size=64M --innodb-flush-log-at-trx-commit=1
 conf="$LC_TMP/lcbp3.conf"
 lc_write_config "$conf" --redis none backup.binlog_client_id=4242
 mpid=$(lc__pid_of mariadb)
@@ -44,6 +46,14 @@ echo "bench: binlog archiver, $(nproc) cores, MariaDB $(lc_mysql_q 'SELECT VERSI
 # --- 1. follow a steady load
 "$BUILD/tools/backup/lcbp3-backup" --config "$conf" -q binlog --follow </dev/null &
 apid=$!
+# the peer follows the same stream at the same time (its own replica id)
+peer_follow="$LC_TMP/peer-follow"
+mkdir -p "$peer_follow"
+MYSQL_PWD=$(cat "$LC_BACKUP_PASSWORD_FILE") mariadb-binlog --read-from-remote-server --raw \
+    --stop-never --stop-never-slave-server-id=4343 --host=127.0.0.1 --port="$MDB_PORT" \
+    --user="$LC_BACKUP_USER" --result-file="$peer_follow/" \
+    "$(lc_mysql_q "SHOW MASTER STATUS" | cut -f1)" </dev/null >/dev/null 2>&1 &
+ppid_=$!
 sleep 1
 load() { # SECONDS: ~200 commits a second from one connection
     local end=$((SECONDS + $1))
@@ -56,6 +66,7 @@ load() { # SECONDS: ~200 commits a second from one connection
     done | lc_mysql
 }
 a0=$(ticks "$apid")
+p0=$(ticks "$ppid_")
 m0=$(ticks "$mpid")
 t0=$(date +%s.%N)
 load "$secs"
@@ -69,19 +80,24 @@ for _ in $(seq 10); do # the RPO at the end of the load: bytes not yet in the ar
     sleep 0.1
 done
 a1=$(ticks "$apid")
+p1=$(ticks "$ppid_")
 m1=$(ticks "$mpid")
 t1=$(date +%s.%N)
 commits=$(lc_mysql_q "SELECT COUNT(*) FROM bench.t")
 rss=$(hwm_kib "$apid")
+peer_rss=$(hwm_kib "$ppid_")
+kill -TERM "$ppid_"
 kill -TERM "$apid"
 wait "$apid" || die "the archiver exited $? after SIGTERM"
-awk -v a=$((a1 - a0)) -v m=$((m1 - m0)) -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+awk -v a=$((a1 - a0)) -v p=$((p1 - p0)) -v prss="$peer_rss" -v m=$((m1 - m0)) -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
     -v rss="$rss" -v n="$commits" -v behind="$behind" 'BEGIN {
     wall = t1 - t0
     printf "follow: %.0f s, %d rows, archiver CPU %.2f s, mariadbd CPU %.2f s: %.1f %% of mariadbd (target <= 10 %%)\n",
         wall, n, a / hz, m / hz, m ? 100 * a / m : 0
     printf "follow: archiver peak RSS %.1f MiB (target <= 32 MiB); archive behind the server by at most %d bytes at the end\n",
         rss / 1024, behind
+    printf "follow: peer mariadb-binlog --raw --stop-never over the same interval: CPU %.2f s (%.1f %% of mariadbd), peak RSS %.1f MiB\n",
+        p / hz, m ? 100 * p / m : 0, prss / 1024
 }'
 
 # --- 2. catch-up against mariadb-binlog

@@ -94,7 +94,7 @@ int lc_binlog_source_files(struct lc_binlog_source *src, struct lc_binlog_files 
 }
 
 int lc_binlog_source_open(struct lc_binlog_source *src, const char *file, uint64_t pos,
-                          uint32_t client_id, int follow, unsigned heartbeat_s,
+                          uint32_t client_id, int follow, unsigned heartbeat_ms,
                           struct lc_err *err)
 {
     unsigned flags = MARIADB_RPL_BINLOG_SEND_ANNOTATE_ROWS |
@@ -103,7 +103,7 @@ int lc_binlog_source_open(struct lc_binlog_source *src, const char *file, uint64
 
     /* without these the server refuses (checksums) or rewrites GTID events as BEGIN */
     snprintf(sql, sizeof(sql), "SET @master_heartbeat_period = %llu",
-             (unsigned long long)heartbeat_s * 1000000000ULL);
+             (unsigned long long)heartbeat_ms * 1000000ULL);
     if (lc_db_exec(src->db, "SET @master_binlog_checksum = @@global.binlog_checksum", err) ||
         lc_db_exec(src->db, "SET @mariadb_slave_capability = 4", err) ||
         lc_db_exec(src->db, sql, err))

@@ -49,12 +49,12 @@ int lc_binlog_source_files(struct lc_binlog_source *src, struct lc_binlog_files 
 
 /*
  * Starts the dump of `file` from byte `pos` (4 = the start) as replica `client_id`.
- * follow: the stream waits for new events forever, with a heartbeat every
- * `heartbeat_s` seconds of silence; otherwise it ends at the server's current end.
+ * follow: the stream waits for new events forever, with a heartbeat after every
+ * `heartbeat_ms` of silence; otherwise it ends at the server's current end.
  * Once open, the connection serves only the stream.
  */
 int lc_binlog_source_open(struct lc_binlog_source *src, const char *file, uint64_t pos,
-                          uint32_t client_id, int follow, unsigned heartbeat_s,
+                          uint32_t client_id, int follow, unsigned heartbeat_ms,
                           struct lc_err *err);
 
 /*

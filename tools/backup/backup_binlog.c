@@ -35,7 +35,8 @@
 #include "tools/backup/binlog.h"
 
 #define BINLOG_LOCK_NAME "lcbp3-binlog"
-#define HEARTBEAT_S 1
+#define HEARTBEAT_MS 500
+#define WRITE_OUT_MS 200     /* the longest an event waits in memory before the file */
 #define IO_TIMEOUT_S 30      /* ≫ the heartbeat: only a dead server is this silent */
 #define BACKOFF_MAX_S 60
 
@@ -301,6 +302,9 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
             if (ev.timestamp)
                 a->last_event = ev.timestamp;
         }
+        if (binlog_segment_write_out(&a->seg, ev.type == LC_BINLOG_HEARTBEAT ? 0 : WRITE_OUT_MS,
+                                     err) < 0)
+            return STREAM_FAILED;
         if (a->follow && flush_due(a) && flush_now(a, err) < 0)
             return STREAM_FAILED;
     }
@@ -344,7 +348,7 @@ static enum stream_end connect_and_stream(struct archiver *a, struct lc_err *err
                 (unsigned long long)pos, server_id, a->generation,
                 a->follow ? ", following" : "");
     if (lc_binlog_source_open(src, file, pos, a->cfg->backup.binlog_client_id, a->follow,
-                              HEARTBEAT_S, err) < 0) {
+                              HEARTBEAT_MS, err) < 0) {
         end = err->status == LC_E_UNAVAILABLE ? STREAM_LOST : STREAM_FAILED;
         goto out;
     }

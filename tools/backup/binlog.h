@@ -21,8 +21,12 @@ struct binlog_segment {
     char *path;
     char *name;
     int fd;                   /* -1: none open */
-    uint64_t size;            /* bytes written (the next event's offset) */
+    uint64_t size;            /* bytes appended (the next event's offset) */
     uint64_t synced;          /* bytes known durable */
+    unsigned char *buf;       /* appended events not yet written to the file: one write
+                               * per batch instead of one per event */
+    size_t buf_len;
+    struct timespec buf_since;  /* when buf got its first byte */
     int has_crc;              /* its FDE's checksum setting */
     uint32_t fde_timestamp;
 };
@@ -47,7 +51,12 @@ int binlog_segment_resume(struct binlog_segment *seg, const char *dir, const cha
 int binlog_segment_append(struct binlog_segment *seg, const struct lc_binlog_event *ev,
                           struct lc_err *err);
 
-/* fdatasync when anything is unsynced. */
+/* Writes what is buffered to the file (visible to readers, not yet durable); with
+ * `if_older_ms` only when the oldest buffered byte waited that long. */
+int binlog_segment_write_out(struct binlog_segment *seg, int64_t if_older_ms,
+                             struct lc_err *err);
+
+/* Writes out and fdatasyncs when anything is unsynced. */
 int binlog_segment_sync(struct binlog_segment *seg, struct lc_err *err);
 
 /*

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,8 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "tools/backup/binlog.h"
+
+#define SEGMENT_BUF (256 * 1024)
 
 static void segment_init(struct binlog_segment *seg, const char *dir, const char *name)
 {
@@ -83,6 +86,26 @@ fail:
     return -1;
 }
 
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+int binlog_segment_write_out(struct binlog_segment *seg, int64_t if_older_ms,
+                             struct lc_err *err)
+{
+    if (seg->fd < 0 || seg->buf_len == 0 ||
+        (if_older_ms > 0 && ms_since(&seg->buf_since) < if_older_ms))
+        return 0;
+    if (lc_fs_write_all(seg->fd, seg->buf, seg->buf_len, seg->path, err) < 0)
+        return -1;
+    seg->buf_len = 0;
+    return 0;
+}
+
 int binlog_segment_append(struct binlog_segment *seg, const struct lc_binlog_event *ev,
                           struct lc_err *err)
 {
@@ -97,8 +120,19 @@ int binlog_segment_append(struct binlog_segment *seg, const struct lc_binlog_eve
         seg->has_crc = lc_binlog_fde_has_crc(ev);
         seg->fde_timestamp = ev->timestamp;
     }
-    if (lc_fs_write_all(seg->fd, ev->data, ev->size, seg->path, err) < 0)
+    if (seg->buf_len + ev->size > SEGMENT_BUF && binlog_segment_write_out(seg, 0, err) < 0)
         return -1;
+    if (ev->size > SEGMENT_BUF) {
+        if (lc_fs_write_all(seg->fd, ev->data, ev->size, seg->path, err) < 0)
+            return -1;
+    } else {
+        if (!seg->buf)
+            seg->buf = lc_xmalloc(SEGMENT_BUF);
+        if (seg->buf_len == 0)
+            clock_gettime(CLOCK_MONOTONIC, &seg->buf_since);
+        memcpy(seg->buf + seg->buf_len, ev->data, ev->size);
+        seg->buf_len += ev->size;
+    }
     seg->size += ev->size;
     return 0;
 }
@@ -107,6 +141,8 @@ int binlog_segment_sync(struct binlog_segment *seg, struct lc_err *err)
 {
     if (seg->fd < 0 || seg->synced == seg->size)
         return 0;
+    if (binlog_segment_write_out(seg, 0, err) < 0)
+        return -1;
     if (fdatasync(seg->fd) < 0)
         return lc_err_sys(err, LC_E_IO, "cannot fsync binlog segment '%s'", seg->path);
     seg->synced = seg->size;
@@ -145,9 +181,13 @@ int binlog_segment_close(struct binlog_segment *seg, struct lc_err *err)
 void binlog_segment_release(struct binlog_segment *seg)
 {
     if (seg->fd >= 0) {
+        struct lc_err ignored = LC_ERR_INIT;
+
+        (void)binlog_segment_write_out(seg, 0, &ignored);
         (void)fdatasync(seg->fd);
         close(seg->fd);
     }
+    free(seg->buf);
     free(seg->path);
     free(seg->name);
     memset(seg, 0, sizeof(*seg));
