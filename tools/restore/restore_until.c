@@ -202,13 +202,108 @@ static void print_event(const char *label, const struct lc_binlog_event_ref *ev,
            chain->items[ev->file].name, (unsigned long long)ev->offset);
 }
 
+/* Whether the set has a table `table` of database `db`. */
+static int set_has_table(const struct lc_set_reader *set, const char *db, const char *table)
+{
+    for (size_t idx = 0; idx < set->n_entries; idx++) {
+        const struct lc_manifest_member *mm = set->entries[idx].member;
+
+        if (mm->db && mm->table && strcmp(mm->db, db) == 0 && strcmp(mm->table, table) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The base tables of the target database that the set does not hold (*out, NULL-
+ * terminated). A plain restore keeps them; a point-in-time recovery must not: a table
+ * created after the set is created again by the replay (which would then fail), or was
+ * created after the target and must not be there at all. They are moved aside into
+ * another database rather than dropped, so nothing is lost.
+ */
+static int tables_not_in_set(const struct lc_config *cfg, const struct lc_set_reader *set,
+                             const char *source_db, const char *target_db, char ***out,
+                             struct lc_err *err)
+{
+    MYSQL *db = lc_db_connect(&cfg->mariadb, "lcbp3-restore", err);
+    struct lc_buf sql = LC_BUF_INIT;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    size_t n = 0;
+    int rc = -1;
+
+    *out = lc_xcalloc(1, sizeof(char *));
+    if (!db)
+        return -1;
+    lc_buf_puts(&sql, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
+    lc_db_quote_string(db, &sql, target_db);
+    lc_buf_puts(&sql, " AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
+    res = lc_db_query(db, sql.data, err);
+    if (!res)
+        goto out;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (!row[0] || set_has_table(set, source_db, row[0]))
+            continue;
+        *out = lc_xrealloc(*out, (n + 2) * sizeof(char *));
+        (*out)[n++] = lc_xstrdup(row[0]);
+        (*out)[n] = NULL;
+    }
+    rc = 0;
+out:
+    if (res)
+        mysql_free_result(res);
+    lc_buf_done(&sql);
+    lc_db_close(db);
+    return rc;
+}
+
+/* Moves `tables` of `target_db` into the new database `aside`. */
+static int move_aside(const struct lc_config *cfg, const char *target_db, char *const *tables,
+                      const char *aside, struct lc_err *err)
+{
+    MYSQL *db = lc_db_connect(&cfg->mariadb, "lcbp3-restore", err);
+    struct lc_buf sql = LC_BUF_INIT;
+    int rc = -1;
+
+    if (!db)
+        return -1;
+    lc_buf_puts(&sql, "CREATE DATABASE ");
+    lc_db_quote_ident(&sql, aside);
+    if (lc_db_exec(db, sql.data, err))
+        goto out;
+    for (size_t idx = 0; tables[idx]; idx++) {
+        lc_buf_reset(&sql);
+        lc_buf_puts(&sql, "RENAME TABLE ");
+        lc_db_quote_ident(&sql, target_db);
+        lc_buf_putc(&sql, '.');
+        lc_db_quote_ident(&sql, tables[idx]);
+        lc_buf_puts(&sql, " TO ");
+        lc_db_quote_ident(&sql, aside);
+        lc_buf_putc(&sql, '.');
+        lc_db_quote_ident(&sql, tables[idx]);
+        if (lc_db_exec(db, sql.data, err)) {
+            lc_err_prefix(err, "moving table '%s' aside before the replay", tables[idx]);
+            goto out;
+        }
+    }
+    lc_log_info("moved %zu table%s not in the set from '%s' to '%s' (drop it once you no "
+                "longer need them)", lc_strv_len(tables), tables[1] ? "s" : "", target_db,
+                aside);
+    rc = 0;
+out:
+    lc_buf_done(&sql);
+    lc_db_close(db);
+    return rc;
+}
+
 /* Step 4: the plan of the replay (the set's own plan follows). */
 static void print_plan(const struct lc_config *cfg, const struct lc_set_reader *set,
                        const struct restore_opts *opts, char *const *dbs,
-                       const struct restore_chain *chain, const struct lc_binlog_range *range)
+                       const struct restore_chain *chain, const struct lc_binlog_range *range,
+                       char *const *extra, const char *aside)
 {
     const struct lc_manifest *m = &set->manifest;
-    char when[64], size[32];
+    char when[64], size[32], where[80];
 
     printf("point-in-time recovery plan\n");
     printf("  set:      %s, snapshot at %s:%llu%s%s\n", m->set_name ? m->set_name : set->path,
@@ -226,8 +321,11 @@ static void print_plan(const struct lc_config *cfg, const struct lc_set_reader *
         int last = idx + 1 == range->n_files;
 
         lc_format_size(seg->size, size, sizeof(size));
-        printf("            %-20s %10s  %-6s %-16s %s", seg->name, size,
-               seg->target < 0 ? "spool" : "target", restore_chain_source(cfg, seg),
+        if (seg->target < 0)
+            snprintf(where, sizeof(where), "spool");
+        else
+            snprintf(where, sizeof(where), "target %s", restore_chain_source(cfg, seg));
+        printf("            %-20s %10s  %-20s %s", seg->name, size, where,
                seg->closed ? "closed" : "active");
         if (idx == 0)
             printf(", from %llu", (unsigned long long)range->start_pos);
@@ -241,7 +339,7 @@ static void print_plan(const struct lc_config *cfg, const struct lc_set_reader *
         printf("  last:     nothing to replay: the set is the state at the target\n");
     if (range->next.set)
         print_event("stops:", &range->next, chain, opts->until_utc);
-    printf("  replays:  %llu transaction%s (of all databases; only those of", 
+    printf("  replays:  %llu transaction%s (of all databases; only those of",
            (unsigned long long)range->transactions, range->transactions == 1 ? "" : "s");
     for (size_t idx = 0; dbs[idx]; idx++)
         printf("%s '%s'", idx ? "," : "", dbs[idx]);
@@ -249,6 +347,13 @@ static void print_plan(const struct lc_config *cfg, const struct lc_set_reader *
         printf(" are applied, into '%s')\n", opts->into);
     else
         printf(" are applied)\n");
+    if (extra[0]) {
+        printf("  aside:    tables not in the set, moved to database '%s' before the replay:",
+               aside);
+        for (size_t idx = 0; extra[idx]; idx++)
+            printf(" %s", extra[idx]);
+        printf("\n");
+    }
     printf("  binlog:   the replay is not written to the server's binary log\n");
     fflush(stdout);
 }
@@ -260,8 +365,8 @@ int restore_until(const struct lc_config *cfg, const struct lc_set_reader *set,
     struct lc_binlog_range range;
     struct timespec t0, t1;
     char **dbs = restore_set_databases(set);
-    char **files = NULL;
-    char took[32], took_replay[32];
+    char **files = NULL, **extra = NULL;
+    char took[32], took_replay[32], aside[64];
     int rc = -1;
 
     memset(&chain, 0, sizeof(chain));
@@ -277,10 +382,16 @@ int restore_until(const struct lc_config *cfg, const struct lc_set_reader *set,
     if (check_request(set, opts, err) || check_account(cfg, dbs, opts, err) ||
         find_range(cfg, set, opts, &chain, &range, err))
         goto out;
+    /* one database, or several in place: only the first one's extra tables are moved
+     * (a multi-database set is restored in place, and each has its own) */
+    snprintf(aside, sizeof(aside), "lcbp3_pitr_aside_%lld", (long long)time(NULL));
+    if (tables_not_in_set(cfg, set, dbs[0], opts->into ? opts->into : dbs[0], &extra, err))
+        goto out;
     if (!opts->cli.json && opts->cli.verbosity >= 0)
-        print_plan(cfg, set, opts, dbs, &chain, &range);
+        print_plan(cfg, set, opts, dbs, &chain, &range, extra, aside);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (restore_db_from_set(cfg, set, opts, err))
+    if (restore_db_from_set(cfg, set, opts, err) ||
+        (extra[0] && move_aside(cfg, opts->into ? opts->into : dbs[0], extra, aside, err)))
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     files = lc_xcalloc(range.n_files + 1, sizeof(char *));
@@ -294,7 +405,7 @@ int restore_until(const struct lc_config *cfg, const struct lc_set_reader *set,
                     (unsigned long long)range.transactions, range.transactions == 1 ? "" : "s",
                     replay.target_db);
         if (lc_binlog_replay_run(&cfg->mariadb, &replay, err)) {
-            lc_err_prefix(err, "database '%s' holds the set but only part of the replay", 
+            lc_err_prefix(err, "database '%s' holds the set but only part of the replay",
                           replay.target_db);
             lc_err_hint(err, "fix the cause and run the same command again: it restores the "
                              "set first");
@@ -309,6 +420,7 @@ int restore_until(const struct lc_config *cfg, const struct lc_set_reader *set,
     rc = 0;
 out:
     lc_strv_free(files);
+    lc_strv_free(extra);
     restore_chain_done(&chain);
     lc_strv_free(dbs);
     return rc;
