@@ -80,8 +80,10 @@ lc_expect_exit 78 -- lc_tool backup --config "$conf" verify
 lc_expect_exit 64 -- lc_tool backup --config "$conf" verify --kind daily
 lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --target nowhere
 lc_assert_file_contains "$LC_ERR" "there is no \[target.nowhere\]"
-lc_expect_exit 70 -- lc_tool restore --config "$conf" db latest --until '2026-01-01 00:00:00'
-lc_assert_file_contains "$LC_ERR" "'--until' .*not implemented yet"
+lc_expect_exit 64 -- lc_tool restore --config "$conf" db latest --until '2026-01-01 25:00:00'
+lc_assert_file_contains "$LC_ERR" "--until '2026-01-01 25:00:00' is not 'YYYY-MM-DD HH:MM:SS'"
+lc_expect_exit 64 -- lc_tool restore --config "$conf" set latest --until '2026-01-01 00:00:00'
+lc_assert_file_contains "$LC_ERR" "option '--until' does not apply to 'set'"
 lc_expect_exit 66 -- lc_tool restore --config "$conf" db latest
 lc_assert_file_contains "$LC_ERR" "no complete set in the spool or on any target"
 lc_expect_exit 64 -- lc_tool restore --config "$conf" db

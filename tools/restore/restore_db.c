@@ -26,8 +26,7 @@ int restore_is_legacy_sql(const char *path)
     return restore_has_suffix(path, ".sql") || restore_has_suffix(path, ".sql.gz");
 }
 
-/* The databases of the set, in manifest order (NULL-terminated, new strings). */
-static char **set_databases(const struct lc_set_reader *set)
+char **restore_set_databases(const struct lc_set_reader *set)
 {
     char **dbs = lc_xcalloc(set->n_entries + 1, sizeof(char *));
     size_t n = 0;
@@ -44,7 +43,7 @@ static char **set_databases(const struct lc_set_reader *set)
     return dbs;
 }
 
-static int is_production(const struct lc_config *cfg, const char *db)
+int restore_is_production(const struct lc_config *cfg, const char *db)
 {
     for (size_t idx = 0; cfg->mariadb.databases && cfg->mariadb.databases[idx]; idx++)
         if (strcmp(cfg->mariadb.databases[idx], db) == 0)
@@ -125,7 +124,7 @@ static int restore_one(const struct lc_config *cfg, MYSQL *db, const struct lc_s
         return -1;
     if (!opts->cli.json && opts->cli.verbosity >= 0)
         print_plan(cfg, &plan);
-    if (is_production(cfg, req.target_db) && plan.target_exists && !opts->yes) {
+    if (restore_is_production(cfg, req.target_db) && plan.target_exists && !opts->yes) {
         char question[200];
 
         snprintf(question, sizeof(question),
@@ -147,7 +146,7 @@ out:
 int restore_db_from_set(const struct lc_config *cfg, const struct lc_set_reader *set,
                         const struct restore_opts *opts, struct lc_err *err)
 {
-    char **dbs = set_databases(set);
+    char **dbs = restore_set_databases(set);
     MYSQL *db = NULL;
     int rc = -1;
 
@@ -197,7 +196,7 @@ static int restore_legacy(const struct lc_config *cfg, const struct restore_opts
                "statement: not atomic)\n  target:   database '%s' on %s\n",
                path, target, where);
     fflush(stdout);
-    if (is_production(cfg, target) && !opts->yes) {
+    if (restore_is_production(cfg, target) && !opts->yes) {
         char question[200];
 
         snprintf(question, sizeof(question), "This loads a dump into the production database '%s'.",
@@ -245,21 +244,23 @@ int restore_db(const struct lc_config *cfg, const struct restore_opts *opts, str
     char *path = NULL;
     int rc = -1;
 
-    if (opts->until) {
-        lc_err_set(err, LC_E_SOFTWARE, "'--until' (point-in-time recovery) is not implemented yet");
-        return -1;
-    }
     if (restore_find_source(cfg, opts, &path, err))
         return -1;
     lc_cli_log_begin(&opts->cli, cfg, "db", path);
     if (lc_lock_take(&lock, cfg->backup.lock_dir, RESTORE_LOCK_NAME, err))
         goto out;
+    if (restore_is_legacy_sql(path) && (opts->until || opts->until_gtid)) {
+        lc_err_set(err, LC_E_USAGE, "'%s' is a legacy dump without binlog coordinates: "
+                   "point-in-time recovery needs a backup set", path);
+        goto out;
+    }
     if (restore_is_legacy_sql(path)) {
         rc = restore_legacy(cfg, opts, path, err);
         goto out;
     }
     if (restore_open_set(path, &set, err) == 0)
-        rc = restore_db_from_set(cfg, &set, opts, err);
+        rc = opts->until || opts->until_gtid ? restore_until(cfg, &set, opts, err)
+                                             : restore_db_from_set(cfg, &set, opts, err);
 out:
     lc_set_reader_close(&set);
     lc_lock_release(&lock);
