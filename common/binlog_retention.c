@@ -86,10 +86,10 @@ void lc_binlog_retention_plan(struct lc_binlog_retention_item *items, size_t n,
         } else if (!oldest) {
             snprintf(it->reason, sizeof(it->reason), "no retained set records a binlog position");
         } else if ((before = newest_need_before(it, needs, n_needs)) != NULL) {
+            int same = (unsigned)before->generation == it->generation;
+
             snprintf(it->reason, sizeof(it->reason),
-                     (unsigned)before->generation == it->generation ? "needed by set '%s'"
-                                                                    : "after the snapshot of set '%s'",
-                     before->set);
+                     same ? "needed by set '%s'" : "after the snapshot of set '%s'", before->set);
         } else if (it->unshipped_to) {
             snprintf(it->reason, sizeof(it->reason), "not yet shipped to %s", it->unshipped_to);
         } else {

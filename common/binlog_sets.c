@@ -134,7 +134,8 @@ static void remember(struct lc_set_binlogs *c, const char *name, const struct lc
     json_object_object_add(entry, "pos", json_object_new_int64((int64_t)b->pos));
     if (json_object_object_get_ex(c->state, name, &old))
         before = json_object_to_json_string_ext(old, JSON_C_TO_STRING_PLAIN);
-    if (before && strcmp(before, json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN)) == 0) {
+    if (before &&
+        strcmp(before, json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN)) == 0) {
         json_object_put(entry);
         return;
     }
@@ -150,10 +151,12 @@ static int recalled(struct lc_set_binlogs *c, const char *name, struct lc_set_bi
 
     if (!json_object_object_get_ex(c->state, name, &entry) ||
         !json_object_is_type(entry, json_type_object) ||
-        !json_object_object_get_ex(entry, "server_id", &v) || !json_object_is_type(v, json_type_int))
+        !json_object_object_get_ex(entry, "server_id", &v) ||
+        !json_object_is_type(v, json_type_int))
         return -1;
     id = json_object_get_int64(v);
-    if (!json_object_object_get_ex(entry, "generation", &v) || !json_object_is_type(v, json_type_int))
+    if (!json_object_object_get_ex(entry, "generation", &v) ||
+        !json_object_is_type(v, json_type_int))
         return -1;
     gen = json_object_get_int64(v);
     if (id < 0 || id > UINT32_MAX || gen < -1 || gen > 1000000)

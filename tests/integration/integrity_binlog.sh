@@ -27,6 +27,9 @@ lc_write_config "$tconf" "${common[@]}" "retention.min_keep=3" "target.nas.url=f
 lc_write_config "$conf" "${common[@]}" "retention.min_keep=3"
 arch="$LC_SPOOL_DIR/binlogs/1/0"
 integrity() { lc_tool integrity --config "$conf" "$@"; }
+has() { lc_assert_file_contains "$LC_OUT" "$1"; } # the last run's stdout matches
+S='backups\.spool\.binlog'
+T='backups\.target\.nas\.binlog'
 
 # archive_binlogs DIR: the server's binlog files as the archiver keeps them: every file
 # copied, a sha256sum sidecar for each but the newest (the active one)
@@ -90,14 +93,15 @@ seg_num() { echo $((10#${1##*.})); }
 
 # --- all OK --------------------------------------------------------------------------------
 lc_expect_exit 0 -- integrity backups --prometheus "$LC_TMP/i.prom"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.chain +3 of 3 sets covered"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.age +[0-9]+s +younger than 10m"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.sidecars +$n segments, $((n - 1)) closed"
-lc_assert_file_contains "$LC_TMP/i.prom" '^lcbp3_binlog_archive_age_seconds\{target="spool"\} [0-9.]+$'
+has "^OK +$S\.chain +3 of 3 sets covered"
+has "^OK +$S\.age +[0-9]+s +younger than 10m"
+has "^OK +$S\.sidecars +$n segments, $((n - 1)) closed"
+lc_assert_file_contains "$LC_TMP/i.prom" \
+    '^lcbp3_binlog_archive_age_seconds\{target="spool"\} [0-9.]+$'
 lc_expect_exit 0 -- integrity backups --deep
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.deep +$n verified, 0 corrupt, 0 not checked, 0 not reached"
+has "^OK +$S\.deep +$n verified, 0 corrupt, 0 not checked, 0 not reached"
 lc_expect_exit 0 -- integrity backups --deep --budget 1ms
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.deep +0 verified, 0 corrupt, 0 not checked, $n not reached"
+has "^OK +$S\.deep +0 verified, 0 corrupt, 0 not checked, $n not reached"
 # archiving off: no binlog checks
 lc_write_config "$LC_TMP/off.conf" --redis none
 lc_expect_exit 0 -- lc_tool integrity --config "$LC_TMP/off.conf" backups
@@ -112,51 +116,52 @@ mid=${segs[$((n - 2))]}    # after every set's file, before the newest
 
 rm "$arch/$mid" "$arch/$mid.sha256"
 lc_expect_exit 2 -- integrity backups
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.spool\.binlog\.chain +0 of 3 sets covered"
-lc_assert_file_contains "$LC_OUT" "gap: '${segs[$((n - 1))]}' follows '${segs[$((n - 3))]}'"
+has "^CRITICAL +$S\.chain +0 of 3 sets covered"
+has "gap: '${segs[$((n - 1))]}' follows '${segs[$((n - 3))]}'"
 restore_archive
 
 rm "$arch/$mid.sha256"
 lc_expect_exit 2 -- integrity backups
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.spool\.binlog\.sidecars +$n segments, $((n - 2)) closed"
-lc_assert_file_contains "$LC_OUT" "not closed though a newer segment exists \(no \.sha256\): '1/0/$mid'"
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.spool\.binlog\.chain"
+has "^CRITICAL +$S\.sidecars +$n segments, $((n - 2)) closed"
+has "not closed though a newer segment exists \(no \.sha256\): '1/0/$mid'"
+has "^CRITICAL +$S\.chain"
 restore_archive
 
 # a flipped byte inside an event (past the 4-byte magic and the FDE's 19-byte header)
-printf '\x5a' | dd of="$arch/$mid" bs=1 seek=$(($(stat -c %s "$arch/$mid") - 10)) conv=notrunc status=none
+printf '\x5a' | dd of="$arch/$mid" bs=1 seek=$(($(stat -c %s "$arch/$mid") - 10)) \
+    conv=notrunc status=none
 lc_expect_exit 0 -- integrity backups
 lc_expect_exit 2 -- integrity backups --deep
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.spool\.binlog\.deep +$((n - 1)) verified, 1 corrupt"
-lc_assert_file_contains "$LC_OUT" "CORRUPT 1/0/$mid: the event at offset [0-9]+ fails its checksum"
+has "^CRITICAL +$S\.deep +$((n - 1)) verified, 1 corrupt"
+has "CORRUPT 1/0/$mid: the event at offset [0-9]+ fails its checksum"
 restore_archive
 
 # a sidecar that is not the segment's (an event-valid segment, other bytes)
 (cd "$arch" && sha256sum "${segs[0]}" | sed "s/${segs[0]}/$mid/" >"$mid.sha256")
 lc_expect_exit 2 -- integrity backups --deep
-lc_assert_file_contains "$LC_OUT" "CORRUPT 1/0/$mid: SHA-256 [0-9a-f]+\.\.\. does not match its sidecar"
+has "CORRUPT 1/0/$mid: SHA-256 [0-9a-f]+\.\.\. does not match its sidecar"
 restore_archive
 
 # a closed segment cut short (its sidecar made to match): only the event walk sees it
 truncate -s -7 "$arch/$mid"
 (cd "$arch" && sha256sum "$mid" >"$mid.sha256")
 lc_expect_exit 2 -- integrity backups --deep
-lc_assert_file_contains "$LC_OUT" "CORRUPT 1/0/$mid: ends inside an event at offset [0-9]+"
+has "CORRUPT 1/0/$mid: ends inside an event at offset [0-9]+"
 restore_archive
 
 # a segment that is not a binlog at all
 echo "not a binlog" >"$arch/$mid"
 (cd "$arch" && sha256sum "$mid" >"$mid.sha256")
 lc_expect_exit 2 -- integrity backups --deep
-lc_assert_file_contains "$LC_OUT" "CORRUPT 1/0/$mid: .*is not a MariaDB binary log"
+has "CORRUPT 1/0/$mid: .*is not a MariaDB binary log"
 restore_archive
 
 # too old: the newest archived event is older than max_binlog_age
 lc_write_config "$LC_TMP/age.conf" "${common[@]}" "integrity.max_binlog_age=1s"
 sleep 2
 lc_expect_exit 2 -- lc_tool integrity --config "$LC_TMP/age.conf" backups
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.spool\.binlog\.age +[0-9]+s +younger than 1s"
-lc_assert_file_contains "$LC_OUT" "is lcbp3-backup binlog --follow running\? systemctl status lcbp3-binlog"
+has "^CRITICAL +$S\.age +[0-9]+s +younger than 1s"
+has "is lcbp3-backup binlog --follow running\? systemctl status lcbp3-binlog"
 
 # a set whose snapshot is older than the archive: WARNING; the newest set not covered:
 # CRITICAL
@@ -165,8 +170,8 @@ if [ "$file1" = "${segs[1]}" ]; then
     rm "$arch/${segs[1]}" "$arch/${segs[1]}.sha256"
 fi
 lc_expect_exit 1 -- integrity backups
-lc_assert_file_contains "$LC_OUT" "^WARNING +backups\.spool\.binlog\.chain +2 of 3 sets covered"
-lc_assert_file_contains "$LC_OUT" "older than the archive .*'$set1'"
+has "^WARNING +$S\.chain +2 of 3 sets covered"
+has "older than the archive .*'$set1'"
 restore_archive
 
 # --- a target ------------------------------------------------------------------------------
@@ -180,24 +185,24 @@ for s in "${segs[@]:1:$((n - 2))}"; do # every closed segment but the oldest is 
     touch "$arch/$s.shipped-nas"
 done
 lc_expect_exit 0 -- lc_tool integrity --config "$tconf" backups
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.target\.nas\.binlog\.chain +3 of 3 sets covered"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.target\.nas\.binlog\.shipped +0 missing, 0 resized of $((n - 2))"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.target\.nas\.binlog\.age +[0-9]+s "
-lc_assert_file_contains "$LC_OUT" "^ +newest upload: binlogs/1/0/mysql-bin\.[0-9]+(\.open-[0-9]+)? at "
+has "^OK +$T\.chain +3 of 3 sets covered"
+has "^OK +$T\.shipped +0 missing, 0 resized of $((n - 2))"
+has "^OK +$T\.age +[0-9]+s "
+has "^ +newest upload: binlogs/1/0/mysql-bin\.[0-9]+(\.open-[0-9]+)? at "
 mv "$nas/binlogs/1/0/$mid.sha256" "$LC_TMP/"
 lc_expect_exit 2 -- lc_tool integrity --config "$tconf" backups --target nas
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.target\.nas\.binlog\.shipped +1 missing"
+has "^CRITICAL +$T\.shipped +1 missing"
 mv "$LC_TMP/$mid.sha256" "$nas/binlogs/1/0/"
 printf '\x5a' | dd of="$nas/binlogs/1/0/$mid" bs=1 seek=100 conv=notrunc status=none
 lc_expect_exit 2 -- lc_tool integrity --config "$tconf" backups --deep --target nas
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.target\.nas\.binlog\.deep +[0-9]+ verified, 1 corrupt"
-lc_assert_file_contains "$LC_OUT" "CORRUPT 1/0/$mid: "
+has "^CRITICAL +$T\.deep +[0-9]+ verified, 1 corrupt"
+has "CORRUPT 1/0/$mid: "
 cp -p "$keep/$mid" "$nas/binlogs/1/0/$mid"
 lc_expect_exit 0 -- lc_tool integrity --config "$tconf" backups --deep --target nas
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.target\.nas\.binlog\.deep +$((n - 1)) verified, 0 corrupt"
+has "^OK +$T\.deep +$((n - 1)) verified, 0 corrupt"
 touch -d '1 hour ago' "$nas/binlogs/1/0"/*
 lc_expect_exit 2 -- lc_tool integrity --config "$tconf" backups --target nas
-lc_assert_file_contains "$LC_OUT" "^CRITICAL +backups\.target\.nas\.binlog\.age +(59m|60m|1h)"
+has "^CRITICAL +$T\.age +(59m|60m|1h)"
 
 # --- prune ---------------------------------------------------------------------------------
 lc_expect_exit 1 -- lc_tool backup --config "$pconf" prune --dry-run
@@ -207,7 +212,8 @@ lc_assert_file_contains "$out" "^keep +$set2 "
 lc_assert_file_contains "$out" "^keep +binlogs/1/0/$file2  \(needed by set '$set2'\)"
 lc_assert_file_contains "$out" "^keep +binlogs/1/0/${segs[$((n - 1))]}  \(the newest segment"
 lc_assert_file_contains "$out" "^keep +binlogs/1/0/${segs[0]}  \(not yet shipped to 'nas'\)"
-lc_assert_file_contains "$out" "^would remove +binlogs/1/0/${segs[1]}  \(older than every retained set's snapshot \(the oldest: '$set2' at 0/$file2\)\)"
+older="older than every retained set's snapshot \(the oldest: '$set2' at 0/$file2\)"
+lc_assert_file_contains "$out" "^would remove +binlogs/1/0/${segs[1]}  \($older\)"
 lc_assert_file_contains "$out" "^would remove +binlogs/1/0/${segs[0]} on nas  \(older than every"
 lc_assert_eq "$(ls "$keep" | wc -l)" "$(ls "$arch" | grep -vc shipped)" "files after a dry run"
 lc_expect_exit 0 -- lc_tool backup --config "$pconf" prune
@@ -230,6 +236,6 @@ done
 lc_expect_exit 0 -- lc_tool backup --config "$pconf" prune
 touch "$nas/binlogs/1/0"/*
 lc_expect_exit 0 -- lc_tool integrity --config "$pconf" backups --deep
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.spool\.binlog\.chain +2 of 2 sets covered"
-lc_assert_file_contains "$LC_OUT" "^OK +backups\.target\.nas\.binlog\.chain +2 of 2 sets covered"
+has "^OK +$S\.chain +2 of 2 sets covered"
+has "^OK +$T\.chain +2 of 2 sets covered"
 lc_pass

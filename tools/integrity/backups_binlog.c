@@ -291,8 +291,8 @@ static void check_chain(const struct ic_place *p, struct positions *ps, struct i
         lc_buf_printf(&detail, "%smade while binlog archiving was off: %s",
                       detail.len ? "; " : "", f.off.data);
     if (f.n_unknown)
-        lc_buf_printf(&detail, "%s%zu set(s) not checked: their manifest is not at hand (not "
-                      "in the spool, never recorded)", detail.len ? "; " : "", f.n_unknown);
+        lc_buf_printf(&detail, "%s%zu set(s) not checked: no readable manifest at hand (no "
+                      "spool copy, no record)", detail.len ? "; " : "", f.n_unknown);
     if (f.n_gaps || f.n_behind || (f.newest && f.newest_cover != COVERED)) {
         st = IC_CRITICAL;
         action = f.n_gaps ? "point-in-time recovery cannot pass a hole: check that "

@@ -2,10 +2,11 @@
  * lcbp3-integrity backups --deep, binlog archive part: "<place>.binlog.deep". In the
  * spool every segment is read event by event (lc_binlog_scan_file: each event's header,
  * log_pos and CRC-32); a closed segment must also end whole, with a ROTATE naming the
- * next segment (its name's number plus one) or a STOP, and its SHA-256 must equal its sidecar's. On a
- * target every closed segment is read back and its SHA-256 compared with its sidecar
- * there and with the spool's sidecar when the spool still has it. Segments go newest
- * first (the ones a recovery is most likely to replay) while the --budget lasts.
+ * next segment (its name's number plus one) or a STOP, and its SHA-256 must equal its
+ * sidecar's. On a target every closed segment is read back and its SHA-256 compared
+ * with its sidecar there and with the spool's sidecar when the spool still has it.
+ * Segments go newest first (the ones a recovery is most likely to replay) while the
+ * --budget lasts.
  */
 #include <stdlib.h>
 #include <string.h>
