@@ -36,7 +36,7 @@ T='backups\.target\.nas\.binlog'
 archive_binlogs() {
     local dir=$1 f newest
     mkdir -p "$dir"
-    newest=$(ls "$MDB_DATADIR"/mysql-bin.[0-9]* | sort | tail -n 1)
+    newest=$(printf '%s\n' "$MDB_DATADIR"/mysql-bin.[0-9]* | sort | tail -n 1)
     for f in "$MDB_DATADIR"/mysql-bin.[0-9]*; do
         cp "$f" "$dir/"
         if [ "$f" != "$newest" ]; then
@@ -85,7 +85,7 @@ file_of() { # SET: its manifest's binlog file
 }
 file1=$(file_of "$set1")
 file2=$(file_of "$set2")
-segs=($(cd "$arch" && ls mysql-bin.[0-9]* | grep -v sha256 | sort))
+mapfile -t segs < <(cd "$arch" && printf '%s\n' mysql-bin.[0-9]* | grep -v '\.sha256$' | sort)
 n=${#segs[@]}
 lc_log "sets at $file1, $file2, $(file_of "$set3"); archive ${segs[*]}"
 [ "$n" -ge 7 ] || lc_fail "expected at least 7 segments, got $n"
