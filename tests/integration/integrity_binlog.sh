@@ -215,7 +215,8 @@ lc_assert_file_contains "$out" "^keep +binlogs/1/0/${segs[0]}  \(not yet shipped
 older="older than every retained set's snapshot \(the oldest: '$set2' at 0/$file2\)"
 lc_assert_file_contains "$out" "^would remove +binlogs/1/0/${segs[1]}  \($older\)"
 lc_assert_file_contains "$out" "^would remove +binlogs/1/0/${segs[0]} on nas  \(older than every"
-lc_assert_eq "$(ls "$keep" | wc -l)" "$(ls "$arch" | grep -vc shipped)" "files after a dry run"
+lc_assert_eq "$(find "$keep" -type f | wc -l)" "$(find "$arch" -type f ! -name '*.shipped-*' | wc -l)" \
+    "files after a dry run"
 lc_expect_exit 0 -- lc_tool backup --config "$pconf" prune
 lc_assert_file_contains "$LC_ERR" "removed 2 sets, [0-9]+ binlog segments"
 for s in "${segs[@]}"; do
