@@ -5,6 +5,7 @@
  * shipped is complete on the target with the same size, and every file on the target
  * belongs to a complete set (a stray file, an orphaned sidecar, an upload abandoned
  * more than a day ago are reported). With --deep, backups_deep.c re-reads the sets.
+ * With binlog archiving on, backups_binlog*.c check each place's binlog archive too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -364,9 +365,25 @@ void ic_check_backups(const struct lc_config *cfg, const struct ic_opts *opts, s
         if (spool)
             check_shipped(cfg, spool, p, r);
     }
-    if (opts->deep)
+    if (cfg->backup.binlog_client_id)
+        ic_backups_binlog(cfg, opts, places, n, r);
+    if (opts->deep) {
+        struct timespec t0;
+        int64_t left = opts->budget_ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         ic_backups_deep(cfg, opts, places, n, r);
+        /* the segments get what the sets left of the budget */
+        if (left >= 0) {
+            left -= (int64_t)(lc_seconds_since(&t0) * 1000.0);
+            if (left < 0)
+                left = 0;
+        }
+        if (cfg->backup.binlog_client_id)
+            ic_backups_binlog_deep(cfg, opts, places, n, left, r);
+    }
     for (size_t idx = 0; idx < n; idx++) {
+        ic_binlog_place_done(&places[idx]);
         lc_target_free(places[idx].target);
         lc_spool_list_done(&places[idx].sets);
         free(places[idx].label);
