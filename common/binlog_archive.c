@@ -128,20 +128,67 @@ static int cmp_unsigned(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Targets list objects, not directories: their generations are found by listing
+ * binlogs/<server_id>/0, 1, ... until GEN_PROBE_GAP empty ones in a row (a generation
+ * whose segments never reached the target leaves a hole). */
+#define GEN_PROBE_GAP 3
+#define GEN_MAX 1000000
+
+static void generations_add(unsigned **out, size_t *out_len, unsigned g)
+{
+    *out = lc_xrealloc(*out, (*out_len + 1) * sizeof(**out));
+    (*out)[(*out_len)++] = g;
+}
+
+static int target_generations(struct lc_target *t, uint32_t server_id, unsigned **out,
+                              size_t *out_len, struct lc_err *err)
+{
+    unsigned empty = 0;
+
+    for (unsigned g = 0; empty < GEN_PROBE_GAP && g < GEN_MAX; g++) {
+        struct lc_target_objects objs;
+        char *rel = lc_binlog_gen_dir(server_id, g);
+        int rc = lc_target_list(t, rel, &objs, err);
+
+        free(rel);
+        if (rc < 0) {
+            free(*out);
+            *out = NULL;
+            *out_len = 0;
+            return -1;
+        }
+        if (objs.len) {
+            generations_add(out, out_len, g);
+            empty = 0;
+        } else {
+            empty++;
+        }
+        lc_target_objects_done(&objs);
+    }
+    return 0;
+}
+
 int lc_binlog_generations(const char *spool_dir, struct lc_target *t, uint32_t server_id,
                           unsigned **out, size_t *out_len, struct lc_err *err)
 {
-    struct lc_target_objects objs;
-    char *rel = lc_xasprintf(LC_BINLOG_DIR "/%u", (unsigned)server_id);
-    int rc = list_dir(spool_dir, t, rel, &objs, err);
+    char *path;
+    DIR *d;
+    struct dirent *de;
 
     *out = NULL;
     *out_len = 0;
-    free(rel);
-    if (rc < 0)
-        return -1;
-    for (size_t i = 0; i < objs.len; i++) {
-        const char *s = objs.items[i].name;
+    if (t)
+        return target_generations(t, server_id, out, out_len, err);
+    path = lc_xasprintf("%s/" LC_BINLOG_DIR "/%u", spool_dir, (unsigned)server_id);
+    d = opendir(path);
+    if (!d) {
+        int rc = errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "cannot list '%s'", path);
+
+        free(path);
+        return rc;
+    }
+    while ((de = readdir(d)) != NULL) {
+        const char *s = de->d_name;
         char *end;
         unsigned long g;
 
@@ -149,12 +196,12 @@ int lc_binlog_generations(const char *spool_dir, struct lc_target *t, uint32_t s
             continue;
         errno = 0;
         g = strtoul(s, &end, 10);
-        if (*end || errno || g > 1000000)
+        if (*end || errno || g > GEN_MAX)
             continue;
-        *out = lc_xrealloc(*out, (*out_len + 1) * sizeof(**out));
-        (*out)[(*out_len)++] = (unsigned)g;
+        generations_add(out, out_len, (unsigned)g);
     }
-    lc_target_objects_done(&objs);
+    closedir(d);
+    free(path);
     if (*out_len)
         qsort(*out, *out_len, sizeof(**out), cmp_unsigned);
     return 0;

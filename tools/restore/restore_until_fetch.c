@@ -124,10 +124,6 @@ static int pick_generation(const struct lc_config *cfg, struct restore_chain *ch
         }
         free(gens);
     }
-    /* file:// targets list files only, so their generation directories do not show:
-     * generation 0, where every archive starts, is always a candidate */
-    all = lc_xrealloc(all, (n_all + 1) * sizeof(*all));
-    all[n_all++] = 0;
     if (m->binlog_generation >= 0) {
         n_all = 0;
         all = lc_xrealloc(all, sizeof(*all));
