@@ -51,13 +51,4 @@ void lc_set_binlogs_close(struct lc_set_binlogs *c);
 int lc_binlog_server_ids(const char *spool_dir, uint32_t **out, size_t *out_len,
                          struct lc_err *err);
 
-/*
- * The generations of `server_id`'s archive in the spool (t NULL) or on target t,
- * ascending. Target listings do not show directories, so on a target every generation
- * from 0 to the highest the spool or `hint` (-1: none) knows is looked at, and those
- * whose directory holds an object are returned.
- */
-int lc_binlog_place_generations(const char *spool_dir, struct lc_target *t, uint32_t server_id,
-                                int hint, unsigned **out, size_t *out_len, struct lc_err *err);
-
 #endif

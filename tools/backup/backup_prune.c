@@ -181,15 +181,14 @@ static char *segment_unshipped_to(const struct lc_config *cfg, const char *objec
 }
 
 static int seg_plan_list(const struct lc_config *cfg, struct lc_target *t, uint32_t server_id,
-                         int hint, struct seg_plan *p, struct lc_err *err)
+                         struct seg_plan *p, struct lc_err *err)
 {
     unsigned *gens = NULL;
     size_t n_gens = 0;
     int rc = -1;
 
     memset(p, 0, sizeof(*p));
-    if (lc_binlog_place_generations(cfg->backup.spool_dir, t, server_id, hint, &gens, &n_gens,
-                                    err) < 0)
+    if (lc_binlog_generations(cfg->backup.spool_dir, t, server_id, &gens, &n_gens, err) < 0)
         return -1;
     for (size_t g = 0; g < n_gens; g++) {
         struct lc_binlog_segments segs;
@@ -266,7 +265,6 @@ static int apply_binlog_retention(const struct lc_config *cfg, struct lc_target 
     for (size_t i = 0; i < n_ids; i++) {
         struct seg_plan plan;
         size_t n_needs = 0;
-        int hint = -1;
 
         for (size_t idx = 0; idx < n_kept; idx++) {
             if (pos[idx].known && pos[idx].server_id != ids[i])
@@ -275,10 +273,8 @@ static int apply_binlog_retention(const struct lc_config *cfg, struct lc_target 
             needs[n_needs].known = pos[idx].known;
             needs[n_needs].generation = pos[idx].generation;
             needs[n_needs++].file = pos[idx].file;
-            if (pos[idx].known && pos[idx].generation > hint)
-                hint = pos[idx].generation;
         }
-        if (seg_plan_list(cfg, t, ids[i], hint, &plan, err) < 0)
+        if (seg_plan_list(cfg, t, ids[i], &plan, err) < 0)
             goto out;
         lc_binlog_retention_plan(plan.items, plan.len, needs, n_needs);
         for (size_t idx = 0; idx < plan.len; idx++) {

@@ -147,16 +147,8 @@ static int list_archive(const struct lc_config *cfg, struct ic_place *p, struct 
     for (size_t i = 0; i < n_ids; i++) {
         unsigned *gens = NULL;
         size_t n_gens = 0;
-        int hint = -1;
-
-        for (size_t idx = 0; idx < p->sets.len; idx++) {
-            const struct lc_set_binlog *b = position_of(ps, p->sets.items[idx].name);
-
-            if (b->known && b->server_id == ids[i] && b->generation > hint)
-                hint = b->generation;
-        }
-        if (lc_binlog_place_generations(cfg->backup.spool_dir, p->target, ids[i], hint, &gens,
-                                        &n_gens, err) < 0)
+        if (lc_binlog_generations(cfg->backup.spool_dir, p->target, ids[i], &gens, &n_gens,
+                                  err) < 0)
             goto out;
         for (size_t g = 0; g < n_gens; g++) {
             struct ic_binlog_gen *bg;
