@@ -6,8 +6,9 @@
  *                            is missing and every segment but the newest is closed;
  *   <place>.binlog.age       the archive's newest event is younger than [integrity]
  *                            max_binlog_age (spool: the newest segment's last event
- *                            time; targets: the newest segment or open copy's upload
- *                            time);
+ *                            time, or its modification time when newer: the archiver
+ *                            renews it at every flush while it follows a quiet server;
+ *                            targets: the newest segment or open copy's upload time);
  *   <place>.binlog.sidecars  every segment but the active one is closed (has its
  *                            sidecar) and every sidecar has its segment;
  *   target.N.binlog.shipped  every closed spool segment marked shipped to the target
@@ -394,6 +395,8 @@ static int spool_newest(const struct lc_config *cfg, const struct ic_place *p, t
             return -1;
         }
         free(path);
+        if (seg->mtime > (time_t)ts)
+            ts = (uint32_t)seg->mtime; /* caught up as of then (a quiet server) */
         if (!found || (time_t)ts > *out) {
             *out = (time_t)ts;
             free(*where);
