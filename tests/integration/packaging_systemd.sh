@@ -8,6 +8,7 @@
 # lcbp3 with OnFailure= alerting; the sysusers file creates the user; and cron/lcbp3 and
 # cron/qnap-crontab run every scheduled job at its timer's schedule (calendar expressions
 # compared in systemd's normalized form). No systemd as PID 1 and no network are needed.
+# lc-asan: no
 set -euo pipefail
 . "$LC_SOURCE_DIR/tests/harness/lib.sh"
 
