@@ -121,9 +121,9 @@ static int list_dir(const char *spool_dir, struct lc_target *t, const char *rel,
     return 0;
 }
 
-static int cmp_unsigned(const void *a, const void *b)
+static int cmp_ulong(const void *a, const void *b)
 {
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
 
     return x < y ? -1 : x > y;
 }
@@ -168,43 +168,81 @@ static int target_generations(struct lc_target *t, uint32_t server_id, unsigned 
     return 0;
 }
 
+/* The names in directory `path` that are numbers up to `max`, ascending; a missing
+ * directory has none. */
+static int numbered_entries(const char *path, unsigned long max, unsigned long **out,
+                            size_t *out_len, struct lc_err *err)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+
+    *out = NULL;
+    *out_len = 0;
+    if (!d)
+        return errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "cannot list '%s'", path);
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        unsigned long n;
+
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        errno = 0;
+        n = strtoul(de->d_name, &end, 10);
+        if (*end || errno || n > max)
+            continue;
+        *out = lc_xrealloc(*out, (*out_len + 1) * sizeof(**out));
+        (*out)[(*out_len)++] = n;
+    }
+    closedir(d);
+    if (*out_len)
+        qsort(*out, *out_len, sizeof(**out), cmp_ulong);
+    return 0;
+}
+
+int lc_binlog_server_ids(const char *spool_dir, uint32_t **out, size_t *out_len,
+                         struct lc_err *err)
+{
+    unsigned long *ids;
+    size_t n = 0;
+    char *path;
+    int rc;
+
+    *out = NULL;
+    *out_len = 0;
+    if (!spool_dir || !spool_dir[0])
+        return 0;
+    path = lc_xasprintf("%s/" LC_BINLOG_DIR, spool_dir);
+    rc = numbered_entries(path, UINT32_MAX, &ids, &n, err);
+    free(path);
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == 0)
+            continue; /* server_id 0 cannot write a binary log */
+        *out = lc_xrealloc(*out, (*out_len + 1) * sizeof(**out));
+        (*out)[(*out_len)++] = (uint32_t)ids[i];
+    }
+    free(ids);
+    return rc;
+}
+
 int lc_binlog_generations(const char *spool_dir, struct lc_target *t, uint32_t server_id,
                           unsigned **out, size_t *out_len, struct lc_err *err)
 {
+    unsigned long *gens;
+    size_t n = 0;
     char *path;
-    DIR *d;
-    struct dirent *de;
+    int rc;
 
     *out = NULL;
     *out_len = 0;
     if (t)
         return target_generations(t, server_id, out, out_len, err);
     path = lc_xasprintf("%s/" LC_BINLOG_DIR "/%u", spool_dir, (unsigned)server_id);
-    d = opendir(path);
-    if (!d) {
-        int rc = errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "cannot list '%s'", path);
-
-        free(path);
-        return rc;
-    }
-    while ((de = readdir(d)) != NULL) {
-        const char *s = de->d_name;
-        char *end;
-        unsigned long g;
-
-        if (!isdigit((unsigned char)s[0]))
-            continue;
-        errno = 0;
-        g = strtoul(s, &end, 10);
-        if (*end || errno || g > GEN_MAX)
-            continue;
-        generations_add(out, out_len, (unsigned)g);
-    }
-    closedir(d);
+    rc = numbered_entries(path, GEN_MAX, &gens, &n, err);
     free(path);
-    if (*out_len)
-        qsort(*out, *out_len, sizeof(**out), cmp_unsigned);
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        generations_add(out, out_len, (unsigned)gens[i]);
+    free(gens);
+    return rc;
 }
 
 unsigned lc_binlog_newest_generation(const char *spool_dir, uint32_t server_id)

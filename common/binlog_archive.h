@@ -70,6 +70,11 @@ struct lc_binlog_segments {
 
 void lc_binlog_segments_done(struct lc_binlog_segments *list);
 
+/* The server ids with an archive in the spool ("binlogs/<id>" directories), ascending;
+ * none when there is no archive (or no spool). */
+int lc_binlog_server_ids(const char *spool_dir, uint32_t **out, size_t *out_len,
+                         struct lc_err *err);
+
 /*
  * The generations under binlogs/<server_id> of the spool (`spool_dir`) or of a target
  * (`t`, spool_dir NULL), ascending; a missing directory is none.

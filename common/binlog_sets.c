@@ -8,8 +8,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,50 +205,4 @@ void lc_set_binlogs_close(struct lc_set_binlogs *c)
     free(c->state_path);
     free(c->spool_dir);
     free(c);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-int lc_binlog_server_ids(const char *spool_dir, uint32_t **out, size_t *out_len,
-                         struct lc_err *err)
-{
-    char *path;
-    DIR *d;
-    struct dirent *de;
-
-    *out = NULL;
-    *out_len = 0;
-    if (!spool_dir || !spool_dir[0])
-        return 0;
-    path = lc_xasprintf("%s/" LC_BINLOG_DIR, spool_dir);
-    d = opendir(path);
-    if (!d) {
-        int rc = errno == ENOENT ? 0 : lc_err_sys(err, LC_E_IO, "cannot list '%s'", path);
-
-        free(path);
-        return rc;
-    }
-    while ((de = readdir(d)) != NULL) {
-        char *end;
-        unsigned long id;
-
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        errno = 0;
-        id = strtoul(de->d_name, &end, 10);
-        if (*end || errno || id == 0 || id > UINT32_MAX)
-            continue;
-        *out = lc_xrealloc(*out, (*out_len + 1) * sizeof(**out));
-        (*out)[(*out_len)++] = (uint32_t)id;
-    }
-    closedir(d);
-    free(path);
-    if (*out_len)
-        qsort(*out, *out_len, sizeof(**out), cmp_u32);
-    return 0;
 }

@@ -46,9 +46,4 @@ void lc_set_binlogs_get(struct lc_set_binlogs *c, const char *name, struct lc_se
  * frees everything; accepts NULL. */
 void lc_set_binlogs_close(struct lc_set_binlogs *c);
 
-/* The server ids with an archive in the spool ("binlogs/<id>" directories), ascending;
- * none when the spool has no archive. */
-int lc_binlog_server_ids(const char *spool_dir, uint32_t **out, size_t *out_len,
-                         struct lc_err *err);
-
 #endif

@@ -37,7 +37,8 @@ int backup_list(const struct lc_config *cfg, const struct backup_opts *opts, str
     return lc_sets_print(cfg, opts->target, opts->cli.json, stdout, err);
 }
 
-/* The targets a spool set still has to reach, as "'a', 'b'" (new string), or NULL. */
+/* The targets a spool set (or binlog segment, by its path in the spool) still has to
+ * reach, as "'a', 'b'" (new string), or NULL. */
 static char *unshipped_to(const struct lc_config *cfg, const char *set_name)
 {
     char *list = NULL;
@@ -162,24 +163,6 @@ static void seg_plan_done(struct seg_plan *p)
     free(p->dirs);
 }
 
-/* The targets a spool segment has not reached yet ("'a', 'b'"; new string), or NULL. */
-static char *segment_unshipped_to(const struct lc_config *cfg, const char *object)
-{
-    char *list = NULL;
-
-    for (size_t idx = 0; idx < cfg->n_targets; idx++) {
-        const char *name = cfg->targets[idx].name;
-        char *longer;
-
-        if (lc_ship_is_marked(cfg->backup.spool_dir, object, name))
-            continue;
-        longer = lc_xasprintf("%s%s'%s'", list ? list : "", list ? ", " : "", name);
-        free(list);
-        list = longer;
-    }
-    return list;
-}
-
 static int seg_plan_list(const struct lc_config *cfg, struct lc_target *t, uint32_t server_id,
                          struct seg_plan *p, struct lc_err *err)
 {
@@ -211,7 +194,7 @@ static int seg_plan_list(const struct lc_config *cfg, struct lc_target *t, uint3
             if (t)
                 continue;
             object = lc_xasprintf("%s/%s", p->dirs[p->len - 1], it->name);
-            it->unshipped_to = segment_unshipped_to(cfg, object);
+            it->unshipped_to = unshipped_to(cfg, object);
             free(object);
         }
         lc_binlog_segments_done(&segs);

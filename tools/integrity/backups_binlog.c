@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/binlog_archive.h"
 #include "common/binlog_event.h"
 #include "common/binlog_sets.h"
 #include "common/buf.h"
