@@ -25,6 +25,13 @@ char *lc_binlog_object(uint32_t server_id, unsigned generation, const char *name
     return lc_xasprintf(LC_BINLOG_DIR "/%u/%u/%s", (unsigned)server_id, generation, name);
 }
 
+char *lc_binlog_open_object(uint32_t server_id, unsigned generation, const char *name,
+                            uint64_t size)
+{
+    return lc_xasprintf(LC_BINLOG_DIR "/%u/%u/%s" LC_BINLOG_OPEN_MARK "%012llu",
+                        (unsigned)server_id, generation, name, (unsigned long long)size);
+}
+
 int lc_binlog_name_split(const char *name, char **out_base, uint64_t *out_number,
                          int *out_digits)
 {

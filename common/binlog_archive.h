@@ -40,6 +40,11 @@ char *lc_binlog_gen_dir(uint32_t server_id, unsigned generation);
 /* "binlogs/<server_id>/<generation>/<name>" (new string). */
 char *lc_binlog_object(uint32_t server_id, unsigned generation, const char *name);
 
+/* The open copy of its first `size` bytes on a target:
+ * "binlogs/<server_id>/<generation>/<name>.open-<size, 12 digits>" (new string). */
+char *lc_binlog_open_object(uint32_t server_id, unsigned generation, const char *name,
+                            uint64_t size);
+
 /*
  * A binlog file name's base and number: "mysql-bin.000042" -> "mysql-bin", 42, 6
  * digits. -1 when the name is not "<base>.<digits>" or could not be a file name here

@@ -6,7 +6,8 @@
 # 1 s), survives SIGKILL of itself and of the server (no gap, no duplicate: every
 # closed segment equals the server's file), stops on SIGTERM with exit 0; closed
 # segments reach a file target with their sidecars, the active one as an open copy;
-# RESET MASTER (numbering restarts) goes to generation 1 and leaves generation 0
+# lcbp3-restore --until-gtid from that target alone (after all the kills) gives the
+# database's CHECKSUM TABLE figures at that transaction; RESET MASTER (numbering restarts) goes to generation 1 and leaves generation 0
 # untouched; binlog off on the server, archiving off in the config, a second archiver:
 # 78, 78, 75.
 # lc-valgrind: yes
@@ -72,6 +73,10 @@ lc_write_config "$LC_TMP/off.conf" --redis none
 lc_expect_exit 78 -- lc_tool backup --config "$LC_TMP/off.conf" binlog
 lc_assert_file_contains "$LC_ERR" "binlog archiving is off"
 lc_assert_file_contains "$LC_ERR" "hint: set \[backup\] binlog_client_id"
+
+# a set to recover from at the end, taken before every write below
+lc_expect_exit 0 -- lc_tool backup --config "$conf" run --db-only --no-ship
+set_name=$(basename "$(tail -n 1 "$LC_OUT")")
 
 # one-shot catch-up of what the server has, with a rotation in the middle
 writes a
@@ -146,6 +151,22 @@ lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" "^lcbp3_binlog_up 0"
 lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" "^lcbp3_binlog_last_event_timestamp_seconds [0-9]"
 lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" 'lcbp3_binlog_target_last_success_timestamp_seconds\{target="nas"\}'
 check_archive 0
+
+# point-in-time recovery from the target alone (closed segments and the open copy of
+# the active one), through every kill and restart above, to the last transaction
+ref=$(lc_checksum_tables "$LC_DB")
+last_gtid=$(lc_mysql_q "SELECT @@gtid_binlog_pos")
+lc_expect_exit 0 -- lc_tool backup --config "$conf" binlog # ships the open copy as it is now
+lc_create_admin_user
+mv "$LC_SPOOL_DIR/binlogs" "$LC_TMP/spool-binlogs"
+rconf="$LC_TMP/restore.conf"
+lc_write_config "$rconf" --redis none mariadb.user="$LC_ADMIN_USER" \
+    mariadb.password_file="$LC_ADMIN_PASSWORD_FILE" target.nas.url="file://$target"
+lc_expect_exit 0 -- lc_tool restore --config "$rconf" db "$set_name" --until-gtid "$last_gtid" \
+    --into pitr_nas --yes
+lc_assert_file_contains "$LC_OUT" "target nas +active"
+lc_assert_eq "$ref" "$(lc_checksum_tables pitr_nas)" "CHECKSUM TABLE after recovery from the target"
+mv "$LC_TMP/spool-binlogs" "$LC_SPOOL_DIR/binlogs"
 
 # the numbering restarts: a new generation, the old one untouched
 gen0=$(segment_sums 0)

@@ -5,7 +5,6 @@
  * and shipped, its open copies there go.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -86,7 +85,7 @@ static int ship_active(struct binlog_shipper *sh, struct lc_target *t, uint32_t 
 {
     char *dir = lc_binlog_gen_dir(server_id, gen);
     char *path = lc_xasprintf("%s/%s/%s", sh->cfg->backup.spool_dir, dir, name);
-    char *rel = lc_xasprintf("%s/%s%s%012" PRIu64, dir, name, LC_BINLOG_OPEN_MARK, size);
+    char *rel = lc_binlog_open_object(server_id, gen, name, size);
     struct lc_target_fd_source fs;
     struct lc_target_source src;
     struct lc_target_object st;

@@ -379,8 +379,8 @@ int restore_chain_fetch(const struct lc_config *cfg, struct restore_chain *chain
             free(side);
             free(where);
         } else {
-            char *open_obj = lc_xasprintf("%s" LC_BINLOG_OPEN_MARK "%llu", obj,
-                                          (unsigned long long)seg->size);
+            char *open_obj = lc_binlog_open_object(chain->server_id, chain->generation,
+                                                   seg->name, seg->size);
 
             rc = download(t, open_obj, seg->path, err);
             free(open_obj);
