@@ -59,6 +59,7 @@ struct archiver {
     struct binlog_shipper ship;
     struct timespec last_sync;
     time_t last_event;        /* newest event time written */
+    uint64_t events;          /* events written by this run */
     time_t last_flush;
     int up;
     char *metrics_path;
@@ -306,6 +307,7 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
             }
             if (binlog_segment_append(&a->seg, &ev, err) < 0)
                 return STREAM_FAILED;
+            a->events++;
             if (ev.timestamp)
                 a->last_event = ev.timestamp;
         }
@@ -374,20 +376,27 @@ static int archive(struct archiver *a, struct lc_err *err)
     unsigned backoff = 1, restarts = 0;
 
     for (;;) {
+        uint64_t events_before = a->events;
         enum stream_end end = connect_and_stream(a, err);
         struct lc_err sync_err = LC_ERR_INIT;
 
+        if (a->events > events_before) { /* it got going: count failures afresh */
+            backoff = 1;
+            restarts = 0;
+        }
         if (flush_now(a, &sync_err) < 0 && end != STREAM_FAILED) {
             *err = sync_err;
             end = STREAM_FAILED;
         }
         switch (end) {
         case STREAM_DONE:
-            return 0;
+            /* SIGTERM ends a follower's normal life; it cuts a catch-up short (75) */
+            return a->follow ? 0 : lc_check_interrupted(err);
         case STREAM_FAILED:
             return -1;
         case STREAM_NEW_GENERATION:
-            /* the old generation's last segment is final; count, to never spin */
+            /* the old generation's last segment is final; count, to never spin when the
+             * server's files keep disagreeing with a generation just begun */
             if (a->seg.fd >= 0 && binlog_segment_close(&a->seg, err) < 0)
                 return -1;
             if (++restarts > 3)
