@@ -179,4 +179,10 @@ lc_expect_exit 0 -- lc_tool backup --config "$conf" prune --target slow
 lc_assert_file_exists "$slow/lcbp3-oldhost-20200102T020000Z-daily.tar"
 lc_assert_file_exists "$slow/$name2"
 
+# a target that cannot even be opened still reports what waits for it
+lc_write_config "$conf" "target.lost.url=file://asustor/lcbp3"
+lc_expect_exit 78 -- lc_tool backup --config "$conf" ship
+lc_assert_file_contains "$LC_ERR" "must name an absolute path"
+lc_assert_file_contains "$ship_prom" '^lcbp3_backup_target_pending_sets\{target="lost"\} [1-9]'
+
 lc_pass

@@ -89,15 +89,25 @@ static void record_metrics(const struct lc_config *cfg, const struct target_outc
     lc_metrics_free(m);
 }
 
-/* Ships what `t` lacks; stops at the first failure (the target's state is unknown). */
+/* The complete spool sets not yet shipped to target `name`. */
+static size_t count_pending(const struct lc_config *cfg, const struct lc_spool_list *sets,
+                            const char *name)
+{
+    size_t pending = 0;
+
+    for (size_t idx = 0; idx < sets->len; idx++)
+        pending += sets->items[idx].has_sidecar &&
+                   !lc_ship_is_marked(cfg->backup.spool_dir, sets->items[idx].name, name);
+    return pending;
+}
+
+/* Ships what `t` lacks (o->pending counted before); stops at the first failure (the
+ * target's state is unknown). */
 static int ship_to(const struct lc_config *cfg, const struct backup_opts *opts, struct lc_target *t,
                    const struct lc_spool_list *sets, struct target_outcome *o, struct lc_err *err)
 {
     enum lc_verify verify = verify_mode(opts, t->cfg);
 
-    for (size_t idx = 0; idx < sets->len; idx++)
-        o->pending += sets->items[idx].has_sidecar &&
-                      !lc_ship_is_marked(cfg->backup.spool_dir, sets->items[idx].name, t->cfg->name);
     for (size_t idx = 0; idx < sets->len; idx++) {
         const struct lc_spool_set *s = &sets->items[idx];
         struct lc_ship_stats one = {0, 0, 0};
@@ -188,6 +198,7 @@ int backup_ship_all(const struct lc_config *cfg, const struct backup_opts *opts,
         if (lc_interrupted())
             break;
         o->attempted = 1;
+        o->pending = count_pending(cfg, &sets, tc->name); /* also when it cannot be opened */
         attempted++;
         if (lc_target_open(tc, &t, &terr) < 0 || ship_to(cfg, opts, t, &sets, o, &terr) < 0) {
             target_failed(&terr, &failed, err);
