@@ -27,8 +27,8 @@ _lcbp3_files()
 
 _lcbp3()
 {
-    local prog=${1##*/} cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= config= w i
-    local commands= options
+    local prog=${1##*/} cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' config='' w i
+    local commands='' options
     [ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
     # COMP_WORDBREAKS splits --opt=value into '--opt' '=' 'value'
     if [ "$prev" = = ] && [ "$COMP_CWORD" -gt 1 ]; then
