@@ -6,13 +6,15 @@
 #   and conffile /etc/lcbp3/lcbp3.conf;
 # - its files, extracted with dpkg -x into a temporary root: the five programs run from
 #   there (--version, the host's libraries), man pages, units, completion, docs;
-# - its maintainer scripts, run for real in a private mount namespace whose /etc, /var,
-#   /lib/systemd/system and /run/systemd are overlays or empty (nothing reaches the
-#   host): postinst configure creates the system user and group lcbp3 (home
-#   /var/lib/lcbp3 0750, no login shell), makes the config root:lcbp3 0640 through
-#   dpkg-statoverride (readable by lcbp3, not by others), enables and starts no unit, and
-#   runs again unchanged on an upgrade; postrm purge drops the overrides, keeps the user
-#   and /var/lib/lcbp3 (the spool may hold the only copy of a backup).
+# - its maintainer scripts, run for real in a private mount namespace whose /etc, /var
+#   and /lib/systemd/system are overlays and /run an empty tmpfs (nothing reaches the
+#   host), with a stand-in systemctl that logs what deb-systemd-invoke asks of it:
+#   postinst configure creates the system user and group lcbp3 (home /var/lib/lcbp3
+#   0750, no login shell), makes the config root:lcbp3 0640 through dpkg-statoverride
+#   (readable by lcbp3, not by others), enables and starts no unit; on an upgrade it
+#   changes nothing and restarts only the timer the admin had enabled (never a one-shot
+#   service a timer starts); postrm purge drops the overrides, keeps the user and
+#   /var/lib/lcbp3 (the spool may hold the only copy of a backup).
 # dpkg --root= needs a whole base system in the root, so the package is not registered
 # in a dpkg database here; what dpkg itself would do with the files is what dpkg -x does.
 # lc-asan: no  (builds its own package; the ASan stage would only repeat it)
@@ -86,10 +88,10 @@ done
 ctl=$pkg/control
 dpkg-deb -e "$deb" "$ctl"
 lc_assert_eq /etc/lcbp3/lcbp3.conf "$(cat "$ctl/conffiles")" "conffiles"
-# no unit is started, and one is enabled only if the admin had enabled it before
-if grep -nE 'deb-systemd-invoke +(start|restart)|systemctl +(start|enable)' \
-    "$ctl"/postinst; then
-    lc_fail "the postinst starts or enables units"
+# units are enabled by nothing: deb-systemd-helper enables one only if the admin had
+# (was-enabled); no systemctl start or enable of its own
+if grep -nE 'systemctl +(--[a-z]+ +)*(start|enable|restart)' "$ctl"/postinst; then
+    lc_fail "the postinst starts or enables units with systemctl"
 fi
 lc_assert_eq "$(grep -c 'was-enabled' "$ctl/postinst")" \
     "$(grep -c 'deb-systemd-helper enable' "$ctl/postinst")" \
@@ -115,6 +117,12 @@ for unit in "$LC_SOURCE_DIR"/systemd/*.service "$LC_SOURCE_DIR"/systemd/*.timer;
     n=$((n + 1))
 done
 [ "$n" -gt 0 ] || lc_fail "no unit in systemd/"
+# the one-shot services the timers start are never (re)started by an upgrade
+for u in $(grep -ho "deb-systemd-invoke .*" "$ctl"/postinst "$ctl"/prerm | grep -o "'[^']*'" |
+    tr -d "'" | sort -u); do
+    grep -q '^\[Install\]' "$root$unitdir/$u" ||
+        lc_fail "the maintainer scripts start or stop $u, which has no [Install] section"
+done
 lc_assert_file_exists "$root/usr/share/doc/lcbp3-ops/copyright"
 for f in "$LC_SOURCE_DIR"/docs/monitoring/*.yml; do
     [ -f "$f" ] && lc_assert_file_exists "$root/usr/share/doc/lcbp3-ops/monitoring/$(basename "$f")"
@@ -146,7 +154,17 @@ overlay() { # DIR NAME
 overlay /etc etc
 overlay /var var
 overlay "$(readlink -f "$unitdir")" units
-if [ -d /run/systemd ]; then mount -t tmpfs lcbp3-test-run /run/systemd; fi
+# a private /run that says systemd runs, and a systemctl that logs what it is asked and
+# answers is-enabled / is-active from the links in /etc/systemd/system and $ns/active
+mount -t tmpfs lcbp3-test-run /run
+mkdir -p /run/systemd/system
+export PATH=$ns/bin:$PATH LC_FAKE_UNITDIR=$unitdir LC_FAKE_NS=$ns
+# a host's policy-rc.d (containers have one saying "never start") would hide what the
+# scripts ask for: here it allows everything
+if [ -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 0\n' >/run/policy-rc.d && chmod 755 /run/policy-rc.d
+    mount --bind /run/policy-rc.d /usr/sbin/policy-rc.d
+fi
 # unpack as dpkg does: the files, then the recorded overrides applied to them
 cp -a "$root/etc/lcbp3" /etc/
 cp -a "$root$unitdir"/. "$unitdir"/
@@ -158,6 +176,33 @@ for step in "$@"; do
     eval "$step"
 done
 EOF
+mkdir -p "$ns/bin" "$ns/active"
+cat >"$ns/bin/systemctl" <<'EOF'
+#!/bin/sh
+# a stand-in for systemctl in the test's namespace (see run.sh)
+echo "systemctl $*" >>"$LC_FAKE_NS/systemctl.log"
+verb=
+for a in "$@"; do
+    case $a in -*) ;; *) [ -n "$verb" ] || verb=$a ;; esac
+    unit=$a
+done
+case $verb in
+is-enabled)
+    if ls /etc/systemd/system/*.wants/"$unit" >/dev/null 2>&1; then echo enabled; exit 0; fi
+    if grep -q '^\[Install\]' "$LC_FAKE_UNITDIR/$unit" 2>/dev/null; then echo disabled
+    else echo static; fi
+    exit 1
+    ;;
+is-active) [ -e "$LC_FAKE_NS/active/$unit" ] ;;
+*) exit 0 ;;
+esac
+EOF
+chmod +x "$ns/bin/systemctl"
+# the units that deb-systemd-invoke started or restarted, one per line
+started() {
+    sed -n 's/^systemctl .*--system \(start\|restart\|try-restart\) //p' "$ns/systemctl.log" |
+        tr ' ' '\n' | sort
+}
 in_ns() { # STEP...: run the steps in one fresh namespace (the overlays keep their state)
     lc_expect_exit 0 -- unshare --mount --propagation private \
         bash "$ns/run.sh" "$ns" "$root" "$ctl" "$unitdir" "$@"
@@ -184,7 +229,10 @@ check_installed() { # WHAT
     lc_assert_file_contains "$LC_OUT" '^root lcbp3 640 /etc/lcbp3/lcbp3.conf$'
     lc_assert_file_contains "$LC_OUT" '^lcbp3 reads the config$'
     lc_assert_file_not_contains "$LC_OUT" 'nobody reads the config'
-    lc_assert_file_not_contains "$LC_OUT" '^enabled: '
+    # no unit enabled but the one the admin enabled ($2)
+    if grep '^enabled: ' "$LC_OUT" | grep -v "/${2:-no unit}\$" | grep .; then
+        lc_fail "$1: units enabled"
+    fi
     [ "$(grep -c '^lcbp3:' "$LC_OUT")" = 2 ] ||
         lc_fail "$1: lcbp3 is not exactly one user and one group"
 }
@@ -194,9 +242,21 @@ check_installed() { # WHAT
 lc_log "postinst configure (first install)"
 in_ns 'bash -e "$ctl/postinst" configure ""' "$report"
 check_installed "first install"
-lc_log "postinst configure $version (upgrade: nothing changes)"
+# the systemd part ran, and deb-systemd-invoke asked which units are enabled
+lc_assert_file_contains "$ns/systemctl.log" 'daemon-reload'
+lc_assert_file_contains "$ns/systemctl.log" 'is-enabled'
+lc_assert_eq "" "$(started)" "units started by a first install"
+
+# the admin enables one timer (and it runs); an upgrade restarts that one and no other
+timer=$(basename "$(ls "$root$unitdir"/*.timer | head -n 1)")
+lc_log "postinst configure $version (upgrade, $timer enabled: restarted, nothing else)"
+: >"$ns/systemctl.log"
+touch "$ns/active/$timer"
+mkdir -p "$ns/etc.upper/systemd/system/timers.target.wants"
+ln -sf "$unitdir/$timer" "$ns/etc.upper/systemd/system/timers.target.wants/$timer"
 in_ns 'bash -e "$ctl/postinst" configure "'"$version"'"' "$report"
-check_installed "upgrade"
+check_installed "upgrade" "$timer"
+lc_assert_eq "$timer" "$(started)" "units restarted by an upgrade"
 lc_log "postrm purge"
 in_ns 'bash -e "$ctl/postrm" purge' \
     'dpkg-statoverride --list "/etc/lcbp3*" | sed "s/^/override: /" || true' "$report"
