@@ -24,7 +24,9 @@ enum lc_tool {
     LC_TOOL_ALL = 0x1f,
 };
 
+#ifndef LC_DEFAULT_CONFIG /* meson passes <sysconfdir>/lcbp3/lcbp3.conf */
 #define LC_DEFAULT_CONFIG "/etc/lcbp3/lcbp3.conf"
+#endif
 
 struct lc_mariadb_cfg {
     char *host;               /* [127.0.0.1] */

@@ -10,7 +10,7 @@
 #   and /lib/systemd/system are overlays and /run an empty tmpfs (nothing reaches the
 #   host), with a stand-in systemctl that logs what deb-systemd-invoke asks of it:
 #   postinst configure creates the system user and group lcbp3 (home /var/lib/lcbp3
-#   0750, no login shell), makes the config root:lcbp3 0640 through dpkg-statoverride
+#   0700, no login shell), makes the config root:lcbp3 0640 through dpkg-statoverride
 #   (readable by lcbp3, not by others), enables and starts no unit; on an upgrade it
 #   changes nothing and restarts only the timer the admin had enabled (never a one-shot
 #   service a timer starts); postrm purge drops the overrides, keeps the user and
@@ -223,7 +223,7 @@ check_installed() { # WHAT
     lc_assert_file_contains "$LC_OUT" '^lcbp3:x:[0-9]+:$'
     uid=$(awk -F: '$1 == "lcbp3" && NF == 7 { print $3 }' "$LC_OUT")
     [ "$uid" -lt 1000 ] || lc_fail "$1: lcbp3 is not a system user (uid $uid)"
-    lc_assert_file_contains "$LC_OUT" '^/var/lib/lcbp3 lcbp3:lcbp3 750$'
+    lc_assert_file_contains "$LC_OUT" '^/var/lib/lcbp3 lcbp3:lcbp3 700$'
     lc_assert_file_contains "$LC_OUT" '^/etc/lcbp3 root:lcbp3 750$'
     lc_assert_file_contains "$LC_OUT" '^/etc/lcbp3/lcbp3.conf root:lcbp3 640$'
     lc_assert_file_contains "$LC_OUT" '^root lcbp3 640 /etc/lcbp3/lcbp3.conf$'
@@ -262,7 +262,7 @@ in_ns 'bash -e "$ctl/postrm" purge' \
     'dpkg-statoverride --list "/etc/lcbp3*" | sed "s/^/override: /" || true' "$report"
 lc_assert_file_not_contains "$LC_OUT" '^override: '
 lc_assert_file_contains "$LC_OUT" '^lcbp3:x:.*:/var/lib/lcbp3:'
-lc_assert_file_contains "$LC_OUT" '^/var/lib/lcbp3 lcbp3:lcbp3 750$'
+lc_assert_file_contains "$LC_OUT" '^/var/lib/lcbp3 lcbp3:lcbp3 700$'
 # nothing of this reached the host
 lc_assert_eq "$host_before" "$(host_state)" "the host's users, overrides and /etc/lcbp3"
 lc_pass

@@ -150,8 +150,8 @@ for fw in "${frameworks[@]}"; do
     lc_assert_eq "archive-audit binlog list prune run ship verify" "$(words "$got")" "commands"
     got=$(complete_words "$fw" lcbp3-integrity b)
     lc_assert_eq "backups" "$got" "lcbp3-integrity b<TAB>"
-    got=$(complete_words "$fw" lcbp3-backup --check)
-    lc_assert_eq "--check-config" "$got" "lcbp3-backup --check<TAB>"
+    got=$(complete_words "$fw" lcbp3-backup --check-c)
+    lc_assert_eq "--check-config" "$got" "lcbp3-backup --check-c<TAB>"
     got=$(complete_words "$fw" lcbp3-reservations-gc --dry)
     lc_assert_eq "--dry-run" "$got" "lcbp3-reservations-gc --dry<TAB> (from --help)"
     got=$(complete_words "$fw" lcbp3-backup run --kind '')
