@@ -220,7 +220,7 @@ static int plan_start(struct archiver *a, const struct lc_binlog_files *files, c
         goto out;
     set_generation(a, a->generation + 1);
     lc_log_warn("binlog: the server's binary log numbering restarted (%s is not there "
-                   "as archived): archiving into generation %u", want, a->generation);
+                "as archived): archiving into generation %u", want, a->generation);
     free(want);
     want = lc_xstrdup(files->items[0].name);
     pos = LC_BINLOG_MAGIC_LEN;
@@ -237,26 +237,31 @@ out:
     return rc;
 }
 
-/* An artificial ROTATE: the stream moves to `name`. */
-static enum stream_end on_rotate(struct archiver *a, const char *name, struct lc_err *err)
+/* An artificial ROTATE: the stream moves to `name`. 0, or the end it makes. */
+static int on_rotate(struct archiver *a, const char *name, enum stream_end *end,
+                     struct lc_err *err)
 {
     if (a->seg.fd >= 0 && strcmp(a->seg.name, name) == 0)
-        return STREAM_DONE; /* the start of a resumed file: nothing to do */
+        return 0; /* the start of a resumed file: nothing to do */
     if (a->seg.fd >= 0) {
         if (binlog_segment_close(&a->seg, err) < 0)
-            return STREAM_FAILED;
+            goto failed;
         binlog_shipper_publish(&a->ship, a->server_id, a->generation, NULL, 0, 1);
     }
     if (binlog_segment_create(&a->seg, a->gen_path, name, err) < 0) {
         if (err->status != LC_E_CANTCREAT)
-            return STREAM_FAILED;
+            goto failed;
         lc_log_warn("binlog: %s is already archived in generation %u: the server's "
-                       "numbering restarted", name, a->generation);
+                    "numbering restarted", name, a->generation);
         lc_err_clear(err);
-        return STREAM_NEW_GENERATION;
+        *end = STREAM_NEW_GENERATION;
+        return -1;
     }
     lc_log_info("binlog: archiving %s (generation %u)", name, a->generation);
-    return STREAM_DONE;
+    return 0;
+failed:
+    *end = STREAM_FAILED;
+    return -1;
 }
 
 /* Reads events until the end (one-shot), SIGTERM, a lost server or a failure. */
@@ -280,6 +285,7 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
             char *name = NULL;
             uint64_t pos;
             enum stream_end end;
+            int rc;
 
             if (lc_binlog_rotate_parse(&ev, has_crc, &name, &pos) < 0 ||
                 lc_binlog_name_split(name, NULL, NULL, NULL) < 0) {
@@ -287,17 +293,17 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
                 lc_err_set(err, LC_E_DATA, "the server sent a malformed ROTATE event");
                 return STREAM_FAILED;
             }
-            end = on_rotate(a, name, err);
+            rc = on_rotate(a, name, &end, err);
             free(name);
-            if (end != STREAM_DONE)
+            if (rc < 0)
                 return end;
         } else if (ev.type == LC_BINLOG_FORMAT_DESCRIPTION && ev.log_pos == 0) {
             /* re-sent when a dump starts inside a file: is it still our file? */
             if (a->seg.fd >= 0 && a->seg.size > LC_BINLOG_MAGIC_LEN &&
                 ev.timestamp != a->seg.fde_timestamp) {
                 lc_log_warn("binlog: the server's %s is not the archived one (created %u, "
-                               "archived %u): its numbering restarted", a->seg.name,
-                               ev.timestamp, a->seg.fde_timestamp);
+                            "archived %u): its numbering restarted", a->seg.name,
+                            ev.timestamp, a->seg.fde_timestamp);
                 return STREAM_NEW_GENERATION;
             }
         } else if (ev.type != LC_BINLOG_HEARTBEAT) {
@@ -348,7 +354,7 @@ static enum stream_end connect_and_stream(struct archiver *a, struct lc_err *err
     }
     if (a->server_id && a->server_id != server_id)
         lc_log_warn("binlog: the server's server_id changed from %u to %u: archiving "
-                       "under binlogs/%u", a->server_id, server_id, server_id);
+                    "under binlogs/%u", a->server_id, server_id, server_id);
     a->server_id = server_id;
     if (lc_binlog_source_files(src, &files, err) < 0 ||
         plan_start(a, &files, &file, &pos, err) < 0)

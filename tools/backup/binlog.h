@@ -89,11 +89,10 @@ struct binlog_shipper {
     uint64_t active_synced;
     /* what it reports (under lock) */
     time_t *target_success;   /* per configured target: last time all was shipped */
-    unsigned failures;
 };
 
 /* Ships everything pending once, in the calling thread (one-shot mode); the first
- * failure is returned after trying every target. */
+ * failure is returned after trying every target (the others are logged). */
 int binlog_ship_pending(struct binlog_shipper *sh, int include_active, struct lc_err *err);
 
 /* Sets the shipper up; with `thread` it ships in the background from now on. */

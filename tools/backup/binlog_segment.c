@@ -62,10 +62,10 @@ int binlog_segment_resume(struct binlog_segment *seg, const char *dir, const cha
     }
     if (scan.file_size > scan.valid_size) {
         lc_log_warn("binlog: %s: dropping %llu bytes after the last whole event at %llu "
-                       "(%s); they are fetched again",
-                       seg->path, (unsigned long long)(scan.file_size - scan.valid_size),
-                       (unsigned long long)scan.valid_size,
-                       scan.bad ? "a bad event" : "cut short");
+                    "(%s); they are fetched again",
+                    seg->path, (unsigned long long)(scan.file_size - scan.valid_size),
+                    (unsigned long long)scan.valid_size,
+                    scan.bad ? "a bad event" : "cut short");
         if (ftruncate(seg->fd, (off_t)scan.valid_size) < 0 || fdatasync(seg->fd) < 0) {
             lc_err_sys(err, LC_E_IO, "cannot truncate binlog segment '%s'", seg->path);
             goto fail;

@@ -165,14 +165,11 @@ int binlog_ship_pending(struct binlog_shipper *sh, int include_active, struct lc
         struct lc_err e = LC_ERR_INIT;
 
         if (ship_target(sh, &sh->cfg->targets[i], include_active, &e) < 0) {
-            lc_log_warn("binlog: shipping failed: %s (tried again later)", e.msg);
-            pthread_mutex_lock(&sh->lock);
-            sh->failures++;
-            pthread_mutex_unlock(&sh->lock);
-            if (rc == 0) {
+            if (rc == 0) /* the first is the caller's to report */
                 *err = e;
-                rc = -1;
-            }
+            else
+                lc_log_warn("binlog: shipping failed: %s", e.msg);
+            rc = -1;
             continue;
         }
         pthread_mutex_lock(&sh->lock);
@@ -205,7 +202,9 @@ static void *shipper_main(void *arg)
         include_active = now.tv_sec - last_active.tv_sec >= interval_s;
         if (include_active)
             last_active = now;
-        (void)binlog_ship_pending(sh, include_active, &err);
+        if (binlog_ship_pending(sh, include_active, &err) < 0)
+            lc_log_warn("binlog: shipping failed: %s (tried again in %d s)", err.msg,
+                        SHIP_POLL_S);
         pthread_mutex_lock(&sh->lock);
     }
     pthread_mutex_unlock(&sh->lock);
