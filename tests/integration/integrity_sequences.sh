@@ -88,6 +88,19 @@ lc_assert_file_contains "$prom" "^lcbp3_sequence_duplicate_numbers 1$"
 lc_assert_file_contains "$prom" "^lcbp3_integrity_check_status\{group=\"sequences\",check=\"sequence\.3\.$Y\.exceeded\"\} 2$"
 lc_assert_file_contains "$prom" "^lcbp3_integrity_status 2$"
 
+lc_log "a run of another command into the same file keeps the sequences' figures"
+lc_expect_exit 2 -- lc_tool integrity --config "$conf" backups --prometheus "$prom"
+lc_assert_file_contains "$prom" "^lcbp3_integrity_check_status\{group=\"backups\",check=\"spool\.[a-z_.]+\"\} [0-3]$"
+lc_assert_file_contains "$prom" "^lcbp3_integrity_check_status\{group=\"sequences\",check=\"sequence\.3\.$Y\.exceeded\"\} 2$"
+lc_assert_file_contains "$prom" "^lcbp3_sequence_utilization_ratio\{type=\"1\",scope=\"$Y\"\} 0\.95"
+lc_assert_file_contains "$prom" "^# HELP lcbp3_sequence_orphans [a-z]"
+lc_assert_eq 1 "$(grep -c "^lcbp3_integrity_status " "$prom")" "one overall status"
+lc_assert_eq 1 "$(grep -c "^lcbp3_sequence_orphans " "$prom")" "one sample per series"
+lc_expect_exit 2 -- lc_tool integrity --config "$conf" sequences --prometheus "$prom"
+lc_assert_file_contains "$prom" "^lcbp3_integrity_check_status\{group=\"backups\",check=\"spool\.[a-z_.]+\"\} [0-3]$"
+lc_assert_eq 1 "$(grep -c "^lcbp3_integrity_check_status{group=\"sequences\",check=\"sequence\.3\.$Y\.exceeded\"}" "$prom")" \
+    "the sequences' statuses are this run's, not twice"
+
 lc_log "--json: the same findings, field by field"
 lc_expect_exit 2 -- lc_tool integrity --config "$conf" sequences --json
 lc_assert_eq 2 "$(json "d['exit_code']")" "exit_code"

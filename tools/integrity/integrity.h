@@ -118,7 +118,16 @@ void ic_report_print(const struct ic_report *r, int json, int quiet);
  * lcbp3_integrity_status (the overall status), lcbp3_integrity_last_run_timestamp_seconds,
  * and the checks' own gauges (added to ic_report_metrics(), so call it once, last).
  */
-int ic_report_write_prometheus(struct ic_report *r, const char *path, struct lc_err *err);
+int ic_report_write_prometheus(struct ic_report *r, const char *path, const char *only_group,
+                               struct lc_err *err);
+
+/*
+ * For a run of one group's checks (`only_group`): adds to m the samples of the previous
+ * textfile at `path` that this run does not write (see report_carry.c). Returns the
+ * worst carried check status (IC_OK when none or no previous file).
+ */
+enum ic_status ic_report_carry_over(struct lc_metrics *m, const char *path,
+                                    const char *only_group);
 
 extern const char ic_usage[];
 

@@ -23,8 +23,9 @@ static void run_checks(const struct lc_config *cfg, const struct ic_opts *opts, 
         ic_check_backups(cfg, opts, r);
 }
 
-/* --prometheus FILE, else the tool's own file next to [metrics] textfile, if any. A
- * failure to write is a warning: the report still stands. */
+/* --prometheus FILE, else the tool's own file next to [metrics] textfile, if any; a run
+ * of one command keeps the other groups' figures there. A failure to write is a
+ * warning: the report still stands. */
 static void write_prometheus(const struct lc_config *cfg, const struct ic_opts *opts,
                              struct ic_report *r)
 {
@@ -32,7 +33,12 @@ static void write_prometheus(const struct lc_config *cfg, const struct ic_opts *
     char *path = opts->prometheus ? lc_xstrdup(opts->prometheus)
                                   : lc_metrics_run_textfile(&cfg->metrics, "integrity");
 
-    if (path && ic_report_write_prometheus(r, path, &err) < 0)
+    static const char *const groups[] = {
+        [IC_CMD_SEQUENCES] = "sequences", [IC_CMD_HEALTH] = "health",
+        [IC_CMD_BACKUPS] = "backups", [IC_CMD_ALL] = NULL,
+    };
+
+    if (path && ic_report_write_prometheus(r, path, groups[opts->command], &err) < 0)
         lc_log_warn("%s", err.msg);
     free(path);
 }

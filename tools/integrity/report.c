@@ -253,9 +253,11 @@ void ic_report_print(const struct ic_report *r, int json, int quiet)
     fflush(stdout);
 }
 
-int ic_report_write_prometheus(struct ic_report *r, const char *path, struct lc_err *err)
+int ic_report_write_prometheus(struct ic_report *r, const char *path, const char *only_group,
+                               struct lc_err *err)
 {
     struct lc_metrics *m = r->metrics;
+    enum ic_status overall = ic_report_status(r);
 
     for (size_t idx = 0; idx < r->n_entries; idx++) {
         const struct ic_entry *e = &r->entries[idx];
@@ -266,9 +268,11 @@ int ic_report_write_prometheus(struct ic_report *r, const char *path, struct lc_
                          (double)e->status);
         free(labels);
     }
+    if (only_group)
+        overall = ic_status_worse(overall, ic_report_carry_over(m, path, only_group));
     lc_metrics_gauge(m, "lcbp3_integrity_status",
-                     "overall result of the run: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN", NULL,
-                     (double)ic_report_status(r));
+                     "overall result of the checks in this file: 0 OK, 1 WARNING, 2 CRITICAL, "
+                     "3 UNKNOWN", NULL, (double)overall);
     lc_metrics_gauge(m, "lcbp3_integrity_last_run_timestamp_seconds",
                      "when lcbp3-integrity last wrote this file", NULL, (double)time(NULL));
     return lc_metrics_write_textfile(m, path, err);
