@@ -1,13 +1,10 @@
 /*
  * Sets' snapshot positions and the archive's server ids and generations (see
- * binlog_sets.h). The manifest is the tar's last member; libarchive skips the other
- * members' data by seeking, so reading it costs a walk over the headers, not a read of
- * the set.
+ * binlog_sets.h). The manifest is read with lc_set_read_manifest(): a walk over the
+ * tar's headers, not a read of the set.
  */
 #include "common/binlog_sets.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +17,7 @@
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/mem.h"
-
-#define MANIFEST_MAX (64u * 1024u * 1024u)
+#include "common/set_reader.h"
 
 struct lc_set_binlogs {
     char *spool_dir;          /* NULL: no spool */
@@ -37,59 +33,12 @@ void lc_set_binlog_done(struct lc_set_binlog *b)
     b->generation = -1;
 }
 
-/* The text of the tar member manifest.json of the set at `path` (new string). */
-static int read_manifest(const char *path, char **out, size_t *out_len, struct lc_err *err)
-{
-    struct archive *a = archive_read_new();
-    struct archive_entry *e;
-    int r, rc = -1;
-
-    archive_read_support_format_tar(a);
-    if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-        lc_err_set(err, LC_E_IO, "cannot open '%s': %s", path, archive_error_string(a));
-        goto out;
-    }
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        la_int64_t size = archive_entry_size(e);
-        char *buf;
-
-        if (strcmp(archive_entry_pathname(e), LC_MANIFEST_NAME) != 0)
-            continue;
-        if (size < 0 || (uint64_t)size > MANIFEST_MAX) {
-            lc_err_set(err, LC_E_DATA, "'%s': manifest.json has a bad size", path);
-            goto out;
-        }
-        buf = lc_xmalloc((size_t)size + 1);
-        if (archive_read_data(a, buf, (size_t)size) != size) {
-            lc_err_set(err, LC_E_DATA, "'%s': manifest.json cannot be read", path);
-            free(buf);
-            goto out;
-        }
-        buf[size] = '\0';
-        *out = buf;
-        *out_len = (size_t)size;
-        rc = 0;
-        goto out;
-    }
-    lc_err_set(err, LC_E_DATA, "'%s': no manifest.json", path);
-out:
-    archive_read_free(a);
-    return rc;
-}
-
 /* The position in the manifest of the local set at `path`. */
 static int position_of_file(const char *path, struct lc_set_binlog *out, struct lc_err *err)
 {
     struct lc_manifest m;
-    char *json = NULL;
-    size_t len = 0;
-    int rc;
 
-    if (read_manifest(path, &json, &len, err) < 0)
-        return -1;
-    rc = lc_manifest_parse(json, len, &m, err);
-    free(json);
-    if (rc < 0)
+    if (lc_set_read_manifest(path, &m, err) < 0)
         return -1;
     out->known = 1;
     out->server_id = m.server_id;

@@ -407,3 +407,46 @@ void lc_set_reader_close(struct lc_set_reader *s)
     s->path = NULL;
     s->n_entries = 0;
 }
+
+int lc_set_read_manifest(const char *path, struct lc_manifest *out, struct lc_err *err)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    char *buf = NULL;
+    int r, rc = -1;
+
+    archive_read_support_format_tar(a);
+    if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+        lc_err_set(err, LC_E_IO, "cannot open '%s': %s", path, archive_error_string(a));
+        goto out;
+    }
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        la_int64_t size = archive_entry_size(e);
+        la_ssize_t got;
+
+        if (strcmp(archive_entry_pathname(e), LC_MANIFEST_NAME) != 0)
+            continue; /* the next header call skips the data */
+        if (size < 0 || size > MANIFEST_MAX) {
+            lc_err_set(err, LC_E_DATA, "'%s': " LC_MANIFEST_NAME " has a bad size", path);
+            goto out;
+        }
+        buf = lc_xmalloc((size_t)size + 1);
+        got = archive_read_data(a, buf, (size_t)size);
+        if (got != size) {
+            lc_err_set(err, LC_E_DATA, "'%s': " LC_MANIFEST_NAME " cannot be read: %s", path,
+                       got < 0 ? archive_error_string(a) : "short read");
+            goto out;
+        }
+        buf[size] = '\0';
+        rc = lc_manifest_parse(buf, (size_t)size, out, err);
+        if (rc < 0)
+            lc_err_prefix(err, "'%s'", path);
+        goto out;
+    }
+    lc_err_set(err, LC_E_DATA, "'%s': no " LC_MANIFEST_NAME "%s%s", path,
+               r == ARCHIVE_EOF ? "" : ": ", r == ARCHIVE_EOF ? "" : archive_error_string(a));
+out:
+    free(buf);
+    archive_read_free(a);
+    return rc;
+}

@@ -46,6 +46,14 @@ struct lc_set_reader {
 int lc_set_reader_open(const char *path, struct lc_progress *progress, struct lc_set_reader *out,
                        struct lc_err *err);
 
+/*
+ * Only the manifest of the set at `path`, parsed, without verifying anything: the tar
+ * headers are walked (other members' data is skipped) to manifest.json. For listings
+ * and plans that need a set's position or times, never for a restore. LC_E_IO when the
+ * file cannot be opened, LC_E_DATA when there is no readable, parsable manifest.
+ */
+int lc_set_read_manifest(const char *path, struct lc_manifest *out, struct lc_err *err);
+
 /* The entry of member `path`, or NULL. */
 const struct lc_set_entry *lc_set_reader_find(const struct lc_set_reader *s, const char *path);
 

@@ -5,8 +5,6 @@
  * verifies every member's SHA-256), the manifest is read from the tar's headers only:
  * the data is skipped, not read a second time.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,13 +12,12 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/set_reader.h"
 #include "common/ship.h"
 #include "common/spool.h"
 #include "common/target.h"
 #include "tools/dr/dr.h"
 #include "tools/dr/drill.h"
-
-#define MANIFEST_MAX (64u << 20)
 
 /* Fetches `name` from target tc: into the spool, or without one into a private
  * directory of the work directory that the drill removes afterwards. */
@@ -76,66 +73,10 @@ int drill_find_set(const struct lc_config *cfg, const char *work_dir, struct dri
     return rc;
 }
 
-/* The content of the tar member "manifest.json" (new string), skipping every other
- * member's data. */
-static int read_manifest_member(const char *path, char **out, size_t *out_len, struct lc_err *err)
-{
-    struct archive *a = archive_read_new();
-    struct archive_entry *e;
-    char *buf = NULL;
-    int r, rc = -1;
-
-    archive_read_support_format_tar(a);
-    if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-        lc_err_set(err, LC_E_IO, "cannot open '%s': %s", path, archive_error_string(a));
-        goto out;
-    }
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        la_int64_t size = archive_entry_size(e);
-        la_ssize_t got;
-
-        if (strcmp(archive_entry_pathname(e), "manifest.json") != 0)
-            continue; /* the next header call skips the data */
-        if (size < 0 || (uint64_t)size > MANIFEST_MAX) {
-            lc_err_set(err, LC_E_DATA, "'%s': manifest.json has a bad size", path);
-            goto out;
-        }
-        buf = lc_xmalloc((size_t)size + 1);
-        got = archive_read_data(a, buf, (size_t)size);
-        if (got != size) {
-            lc_err_set(err, LC_E_DATA, "'%s': manifest.json cannot be read: %s", path,
-                       got < 0 ? archive_error_string(a) : "short read");
-            goto out;
-        }
-        buf[size] = '\0';
-        *out_len = (size_t)size;
-        *out = buf;
-        buf = NULL;
-        rc = 0;
-        goto out;
-    }
-    lc_err_set(err, LC_E_DATA, "'%s': no manifest.json%s%s", path, r == ARCHIVE_EOF ? "" : ": ",
-               r == ARCHIVE_EOF ? "" : archive_error_string(a));
-out:
-    free(buf);
-    archive_read_free(a);
-    return rc;
-}
-
 int drill_read_manifest(struct drill *d, struct lc_err *err)
 {
-    char *json = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (read_manifest_member(d->set_path, &json, &len, err) < 0)
+    if (lc_set_read_manifest(d->set_path, &d->manifest, err) < 0)
         return -1;
-    rc = lc_manifest_parse(json, len, &d->manifest, err);
-    free(json);
-    if (rc < 0) {
-        lc_err_prefix(err, "'%s'", d->set);
-        return -1;
-    }
     d->have_manifest = 1;
     if (d->manifest.started_at > 0)
         d->set_time = (time_t)d->manifest.started_at;
