@@ -4,7 +4,9 @@
 # the active one up to its end; --follow keeps up with writes, DDL and FLUSH BINARY
 # LOGS rotations (the newest commit is on disk locally within binlog_flush_interval +
 # 1 s), survives SIGKILL of itself and of the server (no gap, no duplicate: every
-# closed segment equals the server's file), stops on SIGTERM with exit 0; closed
+# closed segment equals the server's file), tells a systemd-style notify socket READY=1,
+# its status (following, reconnecting) and feeds the watchdog, stops on SIGTERM with
+# exit 0 and STOPPING=1; closed
 # segments reach a file target with their sidecars, the active one as an open copy;
 # lcbp3-restore --until-gtid from that target alone (after all the kills) gives the
 # database's CHECKSUM TABLE figures at that transaction; RESET MASTER (numbering restarts) goes to generation 1 and leaves generation 0
@@ -125,10 +127,34 @@ wait "$follower" 2>/dev/null || true
 writes e
 lc_mysql -e "FLUSH BINARY LOGS"
 writes f
-lc_tool_bg backup --config "$conf" binlog --follow
+# restarted as systemd would with Type=notify and WatchdogSec=2s: the manager's socket
+# is a listener here that logs each datagram as a line ('|' for its newlines)
+notify_sock="$LC_TMP/notify.sock"
+notify_log="$LC_TMP/notify.log"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.5)
+with open(sys.argv[2], "a") as log:
+    for _ in range(1200):   # at most 10 minutes
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            continue
+        log.write(d.decode().replace("\n", "|") + "\n")
+        log.flush()
+' "$notify_sock" "$notify_log" &
+notify_pid=$!
+lc_at_exit kill "$notify_pid"
+lc_wait_for 5 "the notify listener" test -S "$notify_sock"
+NOTIFY_SOCKET=$notify_sock WATCHDOG_USEC=2000000 lc_tool_bg backup --config "$conf" binlog --follow
 follower=$LC_BG_PID
 lc_wait_for 10 "archiver caught up after SIGKILL" caught_up
 check_archive 0
+lc_wait_for 5 "READY=1 to the service manager" grep -q '^READY=1|STATUS=following mysql-bin' "$notify_log"
+lc_assert_eq 1 "$(grep -c 'READY=1' "$notify_log")" "READY=1 notifications"
+lc_wait_for 5 "the watchdog fed" grep -q '^WATCHDOG=1$' "$notify_log"
 
 # a second archiver is refused while one runs
 lc_expect_exit 75 -- lc_tool backup --config "$conf" binlog
@@ -139,6 +165,7 @@ lc_start_mariadb
 writes g
 lc_wait_for 30 "archiver resumed after the server restart" caught_up
 check_archive 0
+lc_assert_file_contains "$notify_log" '^STATUS=reconnecting in [0-9]+ s: '
 lc_wait_for 10 "the open copy on the target" \
     sh -c "ls '$target/binlogs/$sid/0/$(active_file).open-'* >/dev/null 2>&1"
 
@@ -147,6 +174,11 @@ kill -TERM "$follower"
 LC_BG_PID=$follower
 lc_bg_wait 20
 lc_assert_eq 0 "$LC_RC" "exit status of the follower after SIGTERM"
+lc_assert_file_contains "$notify_log" '^STOPPING=1\|STATUS=stopping'
+lc_assert_eq 1 "$(grep -c 'READY=1' "$notify_log")" "READY=1 notifications after the reconnect"
+pings=$(grep -c '^WATCHDOG=1$' "$notify_log")
+[ "$pings" -ge 3 ] || lc_fail "the watchdog was fed $pings times over the run (WatchdogSec=2s)"
+kill "$notify_pid"
 lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" "^lcbp3_binlog_up 0"
 lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" "^lcbp3_binlog_last_event_timestamp_seconds [0-9]"
 lc_assert_file_contains "$LC_TMP/metrics/lcbp3-binlog.prom" 'lcbp3_binlog_target_last_success_timestamp_seconds\{target="nas"\}'

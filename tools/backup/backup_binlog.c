@@ -13,10 +13,14 @@
  * --follow runs until SIGTERM: events are written as they arrive, fsynced at least
  * every binlog_flush_interval (heartbeats wake the loop when the server is quiet), the
  * metrics file is rewritten then, and a lost server is reconnected with backoff
- * (1 s doubling to 60 s) from the last byte written. Without --follow it reads to the
- * server's current end, ships, and exits: the cron form.
+ * (1 s doubling to 60 s) from the last byte written. Under systemd (Type=notify) the
+ * follower says READY=1 once it follows the server or waits to reconnect, keeps
+ * STATUS= current, feeds the watchdog (WatchdogSec=) and says STOPPING=1 on SIGTERM.
+ * Without --follow it reads to the server's current end, ships, and exits: the cron
+ * form.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,9 @@
 #include "common/mem.h"
 #include "common/metrics.h"
 #include "common/metrics_run.h"
+#include "common/sd_notify.h"
 #include "common/signals.h"
+#include "common/units.h"
 #include "tools/backup/backup.h"
 #include "tools/backup/binlog.h"
 
@@ -63,6 +69,10 @@ struct archiver {
     time_t last_flush;
     int up;
     char *metrics_path;
+    int told_ready;           /* the service manager has had READY=1 */
+    int manager_unreachable;  /* telling it failed once: warned, not tried again */
+    uint64_t watchdog_usec;   /* WatchdogSec= of the unit, 0 without */
+    struct timespec last_ping;
 };
 
 static void set_generation(struct archiver *a, unsigned generation)
@@ -123,6 +133,44 @@ static int flush_now(struct archiver *a, struct lc_err *err)
                            a->seg.fd >= 0 ? a->seg.name : NULL, a->seg.synced, 0);
     write_metrics(a);
     return 0;
+}
+
+/* One notification to systemd; only a follower has a manager waiting for it. */
+static void tell_manager(struct archiver *a, const char *state)
+{
+    struct lc_err err = LC_ERR_INIT;
+
+    if (!a->follow || a->manager_unreachable)
+        return;
+    if (lc_sd_notify(state, &err) < 0) {
+        lc_log_warn("binlog: %s; not telling it again", err.msg);
+        a->manager_unreachable = 1;
+    }
+}
+
+/* STATUS= for `systemctl status`; the first one comes with READY=1. */
+static void tell_status(struct archiver *a, const char *fmt, ...)
+{
+    char *status, *state;
+    va_list ap;
+
+    va_start(ap, fmt);
+    status = lc_xvasprintf(fmt, ap);
+    va_end(ap);
+    state = lc_xasprintf("%sSTATUS=%s", a->told_ready ? "" : "READY=1\n", status);
+    a->told_ready = 1;
+    tell_manager(a, state);
+    free(state);
+    free(status);
+}
+
+/* WATCHDOG=1 at half the unit's WatchdogSec=: called from every loop that waits. */
+static void feed_watchdog(struct archiver *a)
+{
+    if (!a->watchdog_usec || lc_seconds_since(&a->last_ping) * 2e6 < (double)a->watchdog_usec)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &a->last_ping);
+    tell_manager(a, "WATCHDOG=1");
 }
 
 static int flush_due(const struct archiver *a)
@@ -258,6 +306,8 @@ static int on_rotate(struct archiver *a, const char *name, enum stream_end *end,
         return -1;
     }
     lc_log_info("binlog: archiving %s (generation %u)", name, a->generation);
+    tell_status(a, "following %s (server_id %u, generation %u)", name, a->server_id,
+                a->generation);
     return 0;
 failed:
     *end = STREAM_FAILED;
@@ -276,6 +326,7 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
 
         if (lc_interrupted())
             return STREAM_DONE;
+        feed_watchdog(a);
         got = lc_binlog_source_fetch(src, &ev, err);
         if (got < 0)
             return err->status == LC_E_UNAVAILABLE ? STREAM_LOST : STREAM_FAILED;
@@ -326,10 +377,12 @@ static enum stream_end stream(struct archiver *a, struct lc_binlog_source *src,
 }
 
 /* Sleeps `seconds` unless SIGTERM comes first. */
-static void backoff_sleep(unsigned seconds)
+static void backoff_sleep(struct archiver *a, unsigned seconds)
 {
-    for (unsigned i = 0; i < seconds * 10 && !lc_interrupted(); i++)
+    for (unsigned i = 0; i < seconds * 10 && !lc_interrupted(); i++) {
+        feed_watchdog(a);
         usleep(100 * 1000);
+    }
 }
 
 /* One connection: start point, dump, stream. */
@@ -368,6 +421,8 @@ static enum stream_end connect_and_stream(struct archiver *a, struct lc_err *err
         goto out;
     }
     a->up = 1;
+    tell_status(a, "following %s from byte %llu (server_id %u, generation %u)", file,
+                (unsigned long long)pos, server_id, a->generation);
     end = stream(a, src, err);
 out:
     a->up = 0;
@@ -417,8 +472,9 @@ static int archive(struct archiver *a, struct lc_err *err)
             if (!a->follow)
                 return -1;
             lc_log_warn("binlog: %s; reconnecting in %u s", err->msg, backoff);
+            tell_status(a, "reconnecting in %u s: %s", backoff, err->msg);
             lc_err_clear(err);
-            backoff_sleep(backoff);
+            backoff_sleep(a, backoff);
             if (lc_interrupted())
                 return 0;
             backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
@@ -448,10 +504,14 @@ int backup_binlog(const struct lc_config *cfg, const struct backup_opts *opts, s
     a.cfg = cfg;
     a.follow = opts->follow;
     a.seg.fd = -1;
+    a.watchdog_usec = lc_sd_watchdog_usec();
     clock_gettime(CLOCK_MONOTONIC, &a.last_sync);
+    a.last_ping = a.last_sync;
     rc = binlog_shipper_start(&a.ship, cfg, opts->follow, err);
     if (rc == 0)
         rc = archive(&a, err);
+    if (rc == 0 && a.follow)
+        tell_manager(&a, "STOPPING=1\nSTATUS=stopping: the active segment is fsynced");
     binlog_segment_release(&a.seg);
     if (rc == 0 && !a.follow && a.server_id)
         rc = binlog_ship_pending(&a.ship, 1, err); /* the cron form ships before it exits */
